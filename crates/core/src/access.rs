@@ -1,0 +1,47 @@
+//! Who is asking: the authenticated principal, and the authorization rules that every service
+//! call goes through.
+
+use crate::domain::{Role, Status, UserId};
+use crate::error::{CoreError, Denied};
+
+/// An authenticated user, as resolved for the current request from its credential and the
+/// user's current row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Principal {
+    /// The user.
+    pub id: UserId,
+    /// Role now (not when the token was issued).
+    pub role: Role,
+    /// Always `Active` for a resolved principal.
+    pub status: Status,
+    /// The credentials version the credential carried, equal to the user's current one.
+    pub credentials_version: i64,
+}
+
+/// Who performs an operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Actor {
+    /// A user authenticated through a dialect.
+    User(Principal),
+    /// The operator, through the command line or the first-start bootstrap: no user, all powers.
+    System,
+}
+
+/// Proof that the actor may manage users (rule 1). Only [`require_admin`] makes one, and every
+/// management operation takes one, so no code path can skip the check.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct AdminGrant {
+    /// The acting user, if the actor is a user.
+    pub(crate) user: Option<UserId>,
+}
+
+/// Rule 1: only an active admin manages users.
+pub(crate) fn require_admin(actor: &Actor) -> Result<AdminGrant, CoreError> {
+    match actor {
+        Actor::System => Ok(AdminGrant { user: None }),
+        Actor::User(p) if p.role == Role::Admin && p.status == Status::Active => {
+            Ok(AdminGrant { user: Some(p.id) })
+        }
+        Actor::User(_) => Err(CoreError::Forbidden(Denied::NotAdmin)),
+    }
+}

@@ -1,0 +1,149 @@
+//! The auth service: password login with its throttle, the anonymous request limit, and the
+//! resolution of a verified token to the caller's current principal.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use crate::access::Principal;
+use crate::domain::{Status, UserId, normalize_email};
+use crate::error::{AuthFailure, CoreError, CoreResult};
+use crate::password::PasswordHasher;
+use crate::ports::{self, Clock, UserStore, UserUpdate};
+use crate::throttle::{Rate, SlidingWindow};
+use crate::user::{User, UserKey};
+
+/// The limits of the auth service, all settings.
+#[derive(Debug, Clone, Copy)]
+pub struct AuthLimits {
+    /// Requests without a valid credential, per client address.
+    pub anonymous: Rate,
+    /// Failed logins per account.
+    pub login_per_account: Rate,
+    /// Failed logins per client address.
+    pub login_per_address: Rate,
+}
+
+impl Default for AuthLimits {
+    fn default() -> Self {
+        use std::time::Duration;
+        AuthLimits {
+            anonymous: Rate::new(10, Duration::from_secs(60)),
+            login_per_account: Rate::new(5, Duration::from_secs(300)),
+            login_per_address: Rate::new(20, Duration::from_secs(300)),
+        }
+    }
+}
+
+/// Authenticates users.
+#[derive(Clone)]
+pub struct AuthService {
+    store: Arc<dyn UserStore>,
+    hasher: Arc<dyn PasswordHasher>,
+    clock: Arc<dyn Clock>,
+    limits: Arc<Limiters>,
+}
+
+struct Limiters {
+    anonymous: SlidingWindow<IpAddr>,
+    account: SlidingWindow<String>,
+    address: SlidingWindow<IpAddr>,
+}
+
+impl AuthService {
+    /// A service over these ports.
+    pub fn new(
+        store: Arc<dyn UserStore>,
+        hasher: Arc<dyn PasswordHasher>,
+        clock: Arc<dyn Clock>,
+        limits: AuthLimits,
+    ) -> Self {
+        AuthService {
+            store,
+            hasher,
+            clock,
+            limits: Arc::new(Limiters {
+                anonymous: SlidingWindow::new(limits.anonymous),
+                account: SlidingWindow::new(limits.login_per_account),
+                address: SlidingWindow::new(limits.login_per_address),
+            }),
+        }
+    }
+
+    /// Checks an email and password. Unknown users, wrong passwords, users without a password
+    /// and users who are not active all get the same error after the same work (one argon2
+    /// verification). Failures count against the account and the address; too many are
+    /// answered `RateLimited` before any password is checked.
+    pub fn login(&self, email: &str, password: &str, from: Option<IpAddr>) -> CoreResult<User> {
+        let account = normalize_email(email);
+        let now = self.clock.instant();
+        let blocked = [
+            self.limits.account.blocked_for(&account, now),
+            from.and_then(|ip| self.limits.address.blocked_for(&ip, now)),
+        ];
+        if let Some(retry_after) = blocked.into_iter().flatten().max() {
+            return Err(CoreError::RateLimited { retry_after });
+        }
+        let creds = ports::read(&*self.store, |repo| Ok(repo.credentials(&account)?))?;
+        let verified = match creds.as_ref().and_then(|c| c.password_hash.as_deref()) {
+            Some(hash) => self.hasher.verify(password, hash),
+            None => {
+                self.hasher.verify_dummy(password);
+                false
+            }
+        };
+        let creds = creds.filter(|c| verified && c.status == Status::Active);
+        let Some(creds) = creds else {
+            let _ = self.limits.account.hit(&account, now);
+            if let Some(ip) = from {
+                let _ = self.limits.address.hit(&ip, now);
+            }
+            return Err(CoreError::Unauthenticated(AuthFailure::BadCredentials));
+        };
+        self.limits.account.clear(&account);
+        let at = self.clock.now();
+        ports::write(&*self.store, |repo| {
+            let user = repo
+                .find(&UserKey::Id(creds.id))?
+                .ok_or(CoreError::Unauthenticated(AuthFailure::BadCredentials))?;
+            if user.credentials_version != creds.credentials_version {
+                // Changed between the check and now (password or status): the check is stale.
+                return Err(CoreError::Unauthenticated(AuthFailure::BadCredentials));
+            }
+            let update = UserUpdate {
+                last_login_at: Some(at),
+                ..UserUpdate::default()
+            };
+            Ok(repo.update(user.id, &update)?)
+        })
+    }
+
+    /// Resolves a verified credential (user id and the credentials version it carries) to the
+    /// caller's current principal. A deleted, inactive or changed user is `Revoked`.
+    pub fn resolve(&self, id: UserId, credentials_version: i64) -> CoreResult<Principal> {
+        let record = ports::read(&*self.store, |repo| Ok(repo.principal(id)?))?;
+        match record {
+            Some(r)
+                if !r.deleted
+                    && r.status == Status::Active
+                    && r.credentials_version == credentials_version =>
+            {
+                Ok(Principal {
+                    id: r.id,
+                    role: r.role,
+                    status: r.status,
+                    credentials_version: r.credentials_version,
+                })
+            }
+            _ => Err(CoreError::Unauthenticated(AuthFailure::Revoked)),
+        }
+    }
+
+    /// Counts a request that carried no valid credential against its address's limit.
+    pub fn anonymous_request(&self, from: Option<IpAddr>) -> CoreResult<()> {
+        let Some(ip) = from else { return Ok(()) };
+        self.limits
+            .anonymous
+            .hit(&ip, self.clock.instant())
+            .map_err(|retry_after| CoreError::RateLimited { retry_after })
+    }
+}

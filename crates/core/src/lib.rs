@@ -1,0 +1,66 @@
+//! usergate's core: the domain types, the rules, and the use cases every dialect calls.
+//!
+//! Nothing here knows about HTTP or SQL. Dialects translate their wire formats into the
+//! commands of [`UserService`] and [`AuthService`]; the store crate implements the
+//! [`ports`]. Core is synchronous: its callers run it on a blocking thread, which also keeps
+//! argon2 off the async executor.
+//!
+//! Architecture invariants:
+//! - every rule (who may do what, soft delete, the last-admin guard, the password policy, token
+//!   invalidation) is decided here, once;
+//! - every mutation is one store transaction; a failed call changes nothing;
+//! - no value that leaves core carries a password or a hash.
+
+pub mod access;
+pub mod auth;
+pub mod domain;
+pub mod error;
+pub mod password;
+pub mod ports;
+pub mod throttle;
+pub mod user;
+pub mod users;
+
+#[cfg(test)]
+mod memory;
+#[cfg(test)]
+mod tests;
+
+use std::sync::Arc;
+
+pub use access::{Actor, Principal};
+pub use auth::{AuthLimits, AuthService};
+pub use domain::{Coarse, Email, Password, PasswordPolicy, Role, Status, UserId};
+pub use error::{AuthFailure, Conflict, CoreError, CoreResult, Denied, FieldError, Problem};
+pub use password::{Argon2Cost, Argon2Hasher, PasswordHasher};
+pub use ports::{Clock, SystemClock, UserStore};
+pub use user::{NewUser, Page, Profile, User, UserChanges, UserKey};
+pub use users::UserService;
+
+/// Everything a dialect needs from core, cheap to clone.
+#[derive(Clone)]
+pub struct Core {
+    /// User management.
+    pub users: UserService,
+    /// Authentication.
+    pub auth: AuthService,
+    /// The password policy in force.
+    pub policy: PasswordPolicy,
+}
+
+impl Core {
+    /// Wires the services over one store, hasher and clock.
+    pub fn new(
+        store: Arc<dyn UserStore>,
+        hasher: Arc<dyn PasswordHasher>,
+        clock: Arc<dyn Clock>,
+        policy: PasswordPolicy,
+        limits: AuthLimits,
+    ) -> Self {
+        Core {
+            users: UserService::new(store.clone(), hasher.clone(), clock.clone()),
+            auth: AuthService::new(store, hasher, clock, limits),
+            policy,
+        }
+    }
+}

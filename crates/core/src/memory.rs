@@ -1,0 +1,209 @@
+//! An in-memory [`UserStore`] for core's unit tests: transactions work on a copy that is kept
+//! only when the work succeeds, like a real database.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use crate::domain::{Email, Role, Status, UserId};
+use crate::error::CoreError;
+use crate::ports::{
+    Credentials, NewUserRecord, PrincipalRecord, RepoError, UserRepo, UserStore, UserUpdate, Work,
+};
+use crate::user::{Page, User, UserKey};
+
+#[derive(Clone)]
+struct Row {
+    user: User,
+    hash: Option<String>,
+    deleted: bool,
+}
+
+#[derive(Default)]
+pub(crate) struct MemoryStore {
+    rows: Mutex<Vec<Row>>,
+    pub(crate) writes: AtomicUsize,
+}
+
+struct Tx<'a> {
+    rows: &'a mut Vec<Row>,
+}
+
+impl UserStore for MemoryStore {
+    fn write(&self, work: Work<'_>) -> Result<(), CoreError> {
+        self.writes.fetch_add(1, Ordering::SeqCst);
+        let mut rows = self.rows.lock().expect("lock");
+        let mut copy = rows.clone();
+        work(&mut Tx { rows: &mut copy })?;
+        *rows = copy;
+        Ok(())
+    }
+
+    fn read(&self, work: Work<'_>) -> Result<(), CoreError> {
+        let mut copy = self.rows.lock().expect("lock").clone();
+        work(&mut Tx { rows: &mut copy })
+    }
+}
+
+impl MemoryStore {
+    pub(crate) fn hash_of(&self, id: UserId) -> Option<String> {
+        let rows = self.rows.lock().expect("lock");
+        rows.iter().find(|r| r.user.id == id)?.hash.clone()
+    }
+
+    pub(crate) fn row_count(&self) -> usize {
+        self.rows.lock().expect("lock").len()
+    }
+}
+
+impl Tx<'_> {
+    fn live(&mut self) -> impl Iterator<Item = &mut Row> {
+        self.rows.iter_mut().filter(|r| !r.deleted)
+    }
+}
+
+impl UserRepo for Tx<'_> {
+    fn insert(&mut self, new: &NewUserRecord) -> Result<User, RepoError> {
+        if self
+            .live()
+            .any(|r| r.user.email.normalized() == new.email_normalized)
+        {
+            return Err(RepoError::DuplicateEmail);
+        }
+        let id = UserId::new(self.rows.len() as i64 + 1);
+        let user = User {
+            id,
+            email: Email::from_trusted(new.email.clone(), new.email_normalized.clone()),
+            name: new.name.clone(),
+            profile: new.profile.clone(),
+            role: new.role,
+            status: new.status,
+            has_password: new.password_hash.is_some(),
+            employee_number: new.employee_number,
+            attributes: new.attributes.clone(),
+            credentials_version: 1,
+            created_at: new.now,
+            updated_at: new.now,
+            last_login_at: None,
+        };
+        self.rows.push(Row {
+            user: user.clone(),
+            hash: new.password_hash.clone(),
+            deleted: false,
+        });
+        Ok(user)
+    }
+
+    fn find(&mut self, key: &UserKey) -> Result<Option<User>, RepoError> {
+        Ok(self
+            .live()
+            .find(|r| match key {
+                UserKey::Id(id) => r.user.id == *id,
+                UserKey::Email(e) => r.user.email.normalized() == e.normalized(),
+            })
+            .map(|r| r.user.clone()))
+    }
+
+    fn list(&mut self, page: Page) -> Result<Vec<User>, RepoError> {
+        Ok(self
+            .live()
+            .skip(page.offset as usize)
+            .take(page.limit as usize)
+            .map(|r| r.user.clone())
+            .collect())
+    }
+
+    fn update(&mut self, id: UserId, u: &UserUpdate) -> Result<User, RepoError> {
+        if let Some((_, norm)) = &u.email
+            && self
+                .live()
+                .any(|r| r.user.id != id && r.user.email.normalized() == norm)
+        {
+            return Err(RepoError::DuplicateEmail);
+        }
+        let row = self
+            .live()
+            .find(|r| r.user.id == id)
+            .ok_or_else(|| RepoError::Failure("no such row".into()))?;
+        if let Some((email, norm)) = &u.email {
+            row.user.email = Email::from_trusted(email.clone(), norm.clone());
+        }
+        if let Some(name) = &u.name {
+            row.user.name = name.clone();
+        }
+        if let Some(role) = u.role {
+            row.user.role = role;
+        }
+        if let Some(status) = u.status {
+            row.user.status = status;
+        }
+        if let Some(hash) = &u.password_hash {
+            row.hash = Some(hash.clone());
+            row.user.has_password = true;
+        }
+        if u.deleted_at.is_some() {
+            row.deleted = true;
+        }
+        if u.bump_credentials {
+            row.user.credentials_version += 1;
+        }
+        if let Some(at) = u.last_login_at {
+            row.user.last_login_at = Some(at);
+        }
+        if let Some(at) = u.updated_at {
+            row.user.updated_at = at;
+        }
+        Ok(row.user.clone())
+    }
+
+    fn credentials(&mut self, email_normalized: &str) -> Result<Option<Credentials>, RepoError> {
+        Ok(self
+            .live()
+            .find(|r| r.user.email.normalized() == email_normalized)
+            .map(|r| credentials(r)))
+    }
+
+    fn credentials_by_id(&mut self, id: UserId) -> Result<Option<Credentials>, RepoError> {
+        Ok(self.live().find(|r| r.user.id == id).map(|r| credentials(r)))
+    }
+
+    fn principal(&mut self, id: UserId) -> Result<Option<PrincipalRecord>, RepoError> {
+        Ok(self
+            .rows
+            .iter()
+            .find(|r| r.user.id == id)
+            .map(|r| PrincipalRecord {
+                id: r.user.id,
+                role: r.user.role,
+                status: r.user.status,
+                credentials_version: r.user.credentials_version,
+                deleted: r.deleted,
+            }))
+    }
+
+    fn count_login_capable_admins(&mut self) -> Result<i64, RepoError> {
+        Ok(self
+            .live()
+            .filter(|r| {
+                r.user.role == Role::Admin && r.user.status == Status::Active && r.hash.is_some()
+            })
+            .count() as i64)
+    }
+
+    fn lock_admin_set(&mut self) -> Result<(), RepoError> {
+        Ok(())
+    }
+
+    fn any_admin(&mut self) -> Result<bool, RepoError> {
+        Ok(self.live().any(|r| r.user.role == Role::Admin))
+    }
+}
+
+fn credentials(r: &Row) -> Credentials {
+    Credentials {
+        id: r.user.id,
+        password_hash: r.hash.clone(),
+        role: r.user.role,
+        status: r.user.status,
+        credentials_version: r.user.credentials_version,
+    }
+}

@@ -1,0 +1,159 @@
+//! The core user and the commands that create and change one.
+
+use chrono::NaiveDateTime;
+use serde_json::{Map, Value};
+
+use crate::domain::{Coarse, Email, Password, Role, Status, UserId};
+
+/// Optional profile fields: the union of what the dialects carry.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Profile {
+    /// Given name.
+    pub first_name: Option<String>,
+    /// Family name.
+    pub last_name: Option<String>,
+    /// Job title.
+    pub title: Option<String>,
+    /// Phone number, as written.
+    pub phone: Option<String>,
+    /// A second address (not unique, not used to log in).
+    pub alternate_email: Option<String>,
+    /// Free-form location.
+    pub location: Option<String>,
+    /// IANA time zone name, as written.
+    pub timezone: Option<String>,
+    /// Locale tag, as written.
+    pub locale: Option<String>,
+    /// Picture URL.
+    pub avatar_url: Option<String>,
+}
+
+/// A user as every reader sees it. It never carries the password hash: that stays in core.
+#[derive(Debug, Clone, PartialEq)]
+pub struct User {
+    /// Assigned by the store.
+    pub id: UserId,
+    /// The login address.
+    pub email: Email,
+    /// Display name, never empty.
+    pub name: String,
+    /// Optional profile fields.
+    pub profile: Profile,
+    /// What the user may do.
+    pub role: Role,
+    /// Whether the user may authenticate.
+    pub status: Status,
+    /// Whether a password is set (invited users have none until they accept).
+    pub has_password: bool,
+    /// Domo's employee number.
+    pub employee_number: Option<i64>,
+    /// Dialect fields that have no column, so that nothing a client wrote is lost.
+    pub attributes: Map<String, Value>,
+    /// Bumped by every change that must kill the user's tokens.
+    pub credentials_version: i64,
+    /// Creation time (UTC, microseconds).
+    pub created_at: NaiveDateTime,
+    /// Last change (UTC, microseconds).
+    pub updated_at: NaiveDateTime,
+    /// Last successful password login.
+    pub last_login_at: Option<NaiveDateTime>,
+}
+
+impl User {
+    /// Whether this user counts as an admin who can log in (rule 4).
+    pub fn is_login_capable_admin(&self) -> bool {
+        self.role == Role::Admin && self.status == Status::Active && self.has_password
+    }
+}
+
+/// How a user is addressed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserKey {
+    /// By id.
+    Id(UserId),
+    /// By email, compared case-insensitively.
+    Email(Email),
+}
+
+/// A command to create a user.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    /// The login address.
+    pub email: Email,
+    /// Display name; derived when absent (first + last, else the email's local part).
+    pub name: Option<String>,
+    /// Optional profile fields.
+    pub profile: Profile,
+    /// Role (defaults to `user` in every dialect that does not say).
+    pub role: Role,
+    /// Status (defaults to `active`).
+    pub status: Status,
+    /// The initial password; `None` for an invited user.
+    pub password: Option<Password>,
+    /// Domo's employee number.
+    pub employee_number: Option<i64>,
+    /// Dialect fields with no column.
+    pub attributes: Map<String, Value>,
+}
+
+impl NewUser {
+    /// An active `user` with this address and nothing else.
+    pub fn new(email: Email) -> Self {
+        NewUser {
+            email,
+            name: None,
+            profile: Profile::default(),
+            role: Role::User,
+            status: Status::Active,
+            password: None,
+            employee_number: None,
+            attributes: Map::new(),
+        }
+    }
+
+    /// The display name the user gets: the given one if not blank, else first + last, else the
+    /// email's local part.
+    pub fn derived_name(&self) -> String {
+        if let Some(name) = self.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+            return name.to_owned();
+        }
+        let parts: Vec<&str> = [&self.profile.first_name, &self.profile.last_name]
+            .into_iter()
+            .filter_map(|p| p.as_deref().map(str::trim).filter(|p| !p.is_empty()))
+            .collect();
+        if parts.is_empty() {
+            self.email.local_part().to_owned()
+        } else {
+            parts.join(" ")
+        }
+    }
+}
+
+/// A command to change a user. Every field left `None` stays as it is.
+#[derive(Debug, Clone, Default)]
+pub struct UserChanges {
+    /// A new login address (uniqueness is kept by the store).
+    pub email: Option<Email>,
+    /// A new display name (blank is refused).
+    pub name: Option<String>,
+    /// A new role, possibly coarse (see [`Coarse`]).
+    pub role: Option<Coarse<Role>>,
+    /// A new status, possibly coarse.
+    pub status: Option<Coarse<Status>>,
+}
+
+impl UserChanges {
+    /// Whether nothing would change.
+    pub fn is_empty(&self) -> bool {
+        self.email.is_none() && self.name.is_none() && self.role.is_none() && self.status.is_none()
+    }
+}
+
+/// One page of a list, in creation order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    /// At most this many users.
+    pub limit: u32,
+    /// Skip this many first.
+    pub offset: u64,
+}
