@@ -342,7 +342,11 @@ mod tests {
             p.check("password", "").expect_err("empty").problem,
             Problem::Required
         );
-        assert!(PasswordPolicy::new(12).check("password", "12345678901").is_err());
+        assert!(
+            PasswordPolicy::new(12)
+                .check("password", "12345678901")
+                .is_err()
+        );
     }
 
     #[test]

@@ -163,7 +163,10 @@ impl UserRepo for Tx<'_> {
     }
 
     fn credentials_by_id(&mut self, id: UserId) -> Result<Option<Credentials>, RepoError> {
-        Ok(self.live().find(|r| r.user.id == id).map(|r| credentials(r)))
+        Ok(self
+            .live()
+            .find(|r| r.user.id == id)
+            .map(|r| credentials(r)))
     }
 
     fn principal(&mut self, id: UserId) -> Result<Option<PrincipalRecord>, RepoError> {

@@ -23,7 +23,9 @@ pub enum RepoError {
 impl From<RepoError> for CoreError {
     fn from(e: RepoError) -> Self {
         match e {
-            RepoError::DuplicateEmail => CoreError::Conflict(crate::error::Conflict::DuplicateEmail),
+            RepoError::DuplicateEmail => {
+                CoreError::Conflict(crate::error::Conflict::DuplicateEmail)
+            }
             RepoError::Failure(cause) => CoreError::Internal(cause),
         }
     }

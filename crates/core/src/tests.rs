@@ -188,7 +188,11 @@ fn rule1_only_active_admins_manage_users() {
                 .update(&actor, &key(&bob), &status(Status::Inactive))
                 .map(drop),
         );
-        forbidden(w.core.users.set_password(&actor, &key(&bob), &pw("another password")));
+        forbidden(
+            w.core
+                .users
+                .set_password(&actor, &key(&bob), &pw("another password")),
+        );
         forbidden(w.core.users.delete(&actor, &key(&bob)));
     }
 }
@@ -202,7 +206,11 @@ fn rule2_only_active_users_authenticate() {
         .users
         .update(&w.sys(), &key(&bob), &status(Status::Suspended))
         .expect("suspend");
-    let err = w.core.auth.login("bob@example.com", PW, None).expect_err("inactive");
+    let err = w
+        .core
+        .auth
+        .login("bob@example.com", PW, None)
+        .expect_err("inactive");
     assert!(matches!(
         err,
         CoreError::Unauthenticated(AuthFailure::BadCredentials)
@@ -388,7 +396,10 @@ fn rule5_same_password_is_a_conflict() {
     let w = world();
     let u = w.create("p@example.com", Role::User);
     let r = w.core.users.set_password(&w.sys(), &key(&u), &pw(PW));
-    assert!(matches!(r, Err(CoreError::Conflict(Conflict::SamePassword))));
+    assert!(matches!(
+        r,
+        Err(CoreError::Conflict(Conflict::SamePassword))
+    ));
 }
 
 #[test]
@@ -408,7 +419,10 @@ fn rule7_unknown_user_and_wrong_password_are_one_answer_and_one_hash() {
     let before = w.hasher.verifies.load(Ordering::SeqCst);
     let unknown = w.core.auth.login("nobody@example.com", PW, None);
     let after_unknown = w.hasher.verifies.load(Ordering::SeqCst);
-    let wrong = w.core.auth.login("known@example.com", "wrong password!", None);
+    let wrong = w
+        .core
+        .auth
+        .login("known@example.com", "wrong password!", None);
     let after_wrong = w.hasher.verifies.load(Ordering::SeqCst);
     assert_eq!(after_unknown - before, 1);
     assert_eq!(after_wrong - after_unknown, 1);
@@ -445,10 +459,7 @@ fn rule8_each_mutation_is_one_transaction_and_a_failed_one_changes_nothing() {
         ..UserChanges::default()
     };
     assert!(w.core.users.update(&w.sys(), &key(&a), &both).is_err());
-    assert_eq!(
-        w.core.users.get(&w.sys(), &key(&a)).expect("get").name,
-        "a"
-    );
+    assert_eq!(w.core.users.get(&w.sys(), &key(&a)).expect("get").name, "a");
 }
 
 #[test]

@@ -178,7 +178,10 @@ mod tests {
             .expect_err("third in window");
         assert_eq!(wait, Duration::from_secs(40));
         assert!(w.hit(&"b", t0 + Duration::from_secs(20)).is_ok(), "per key");
-        assert!(w.hit(&"a", t0 + Duration::from_secs(60)).is_ok(), "first expired");
+        assert!(
+            w.hit(&"a", t0 + Duration::from_secs(60)).is_ok(),
+            "first expired"
+        );
         assert_eq!(
             w.blocked_for(&"a", t0 + Duration::from_secs(61)),
             Some(Duration::from_secs(9))

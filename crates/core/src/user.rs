@@ -114,7 +114,12 @@ impl NewUser {
     /// The display name the user gets: the given one if not blank, else first + last, else the
     /// email's local part.
     pub fn derived_name(&self) -> String {
-        if let Some(name) = self.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+        if let Some(name) = self
+            .name
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+        {
             return name.to_owned();
         }
         let parts: Vec<&str> = [&self.profile.first_name, &self.profile.last_name]

@@ -1,0 +1,236 @@
+//! Connections: one enum over PostgreSQL and SQLite, the backend chosen from the URL, a pool,
+//! per-connection SQLite pragmas, transactions, and embedded migrations.
+
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection, R2D2Connection};
+use diesel::{PgConnection, SqliteConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::error::StoreError;
+
+const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
+
+/// The key of the PostgreSQL advisory lock that serialises start-up work (migrations) across
+/// instances, and of the transaction lock around admin-set changes.
+const STARTUP_LOCK: i64 = 0x7573_6572_6761_7465; // "usergate"
+const ADMIN_SET_LOCK: i64 = 0x7573_6572_6164_6d6e; // "useradmn"
+
+pub use multi::DbConnection;
+
+mod multi {
+    // The derive generates undocumented public items.
+    #![allow(missing_docs)]
+    use diesel::{PgConnection, SqliteConnection};
+
+    /// One connection to either backend; every query is written once against it.
+    #[derive(diesel::MultiConnection)]
+    pub enum DbConnection {
+        /// PostgreSQL.
+        Pg(PgConnection),
+        /// SQLite.
+        Sqlite(SqliteConnection),
+    }
+}
+
+/// Which backend a URL selects, and what to open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Backend {
+    /// A `postgres://` or `postgresql://` URL, passed to libpq as is.
+    Postgres(String),
+    /// An SQLite file path.
+    Sqlite(String),
+}
+
+impl Backend {
+    /// Reads a `DATABASE_URL`: `postgres://...`/`postgresql://...`, `sqlite://path`,
+    /// `sqlite:path`, or a plain file path.
+    pub fn from_url(url: &str) -> Result<Self, StoreError> {
+        let url = url.trim();
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Backend::Postgres(url.to_owned()));
+        }
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
+        if path.is_empty() || path.contains("://") || path == ":memory:" {
+            // An in-memory database would be a different one per pooled connection.
+            return Err(StoreError::UnsupportedUrl(url.to_owned()));
+        }
+        Ok(Backend::Sqlite(path.to_owned()))
+    }
+
+    /// Opens one connection, with the SQLite pragmas set.
+    pub fn connect(&self) -> Result<DbConnection, StoreError> {
+        match self {
+            Backend::Postgres(url) => PgConnection::establish(url)
+                .map(DbConnection::Pg)
+                .map_err(|e| StoreError::Connect(e.to_string())),
+            Backend::Sqlite(path) => {
+                let mut conn = SqliteConnection::establish(path)
+                    .map_err(|e| StoreError::Connect(format!("{path}: {e}")))?;
+                // busy_timeout first, so that the other pragmas wait for a busy database too.
+                conn.batch_execute(
+                    "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
+                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                )
+                .map_err(|e| StoreError::Connect(format!("{path}: {e}")))?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+
+    /// A short name for logs (never the URL: it may hold a password).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Backend::Postgres(_) => "postgres",
+            Backend::Sqlite(_) => "sqlite",
+        }
+    }
+}
+
+/// Makes pooled connections by backend, so that a bad URL says what is wrong (diesel's own
+/// multi-connection `establish` only says "invalid connection url").
+#[derive(Debug)]
+pub struct Manager(Backend);
+
+impl ManageConnection for Manager {
+    type Connection = DbConnection;
+    type Error = StoreError;
+
+    fn connect(&self) -> Result<DbConnection, StoreError> {
+        self.0.connect()
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), StoreError> {
+        conn.ping().map_err(StoreError::Query)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        // A connection given back inside a transaction (a panic mid-work) is dropped.
+        conn.is_broken()
+    }
+}
+
+/// A pool of connections to one database.
+pub type Pool = r2d2::Pool<Manager>;
+
+/// Builds the pool. SQLite gets fewer connections: it has one writer anyway.
+pub fn pool(backend: &Backend, max_size: Option<u32>) -> Result<Pool, StoreError> {
+    let default = match backend {
+        Backend::Postgres(_) => 16,
+        Backend::Sqlite(_) => 8,
+    };
+    r2d2::Pool::builder()
+        .max_size(max_size.unwrap_or(default))
+        .min_idle(Some(1))
+        .connection_timeout(Duration::from_secs(10))
+        .build(Manager(backend.clone()))
+        .map_err(|e| StoreError::Connect(e.to_string()))
+}
+
+/// Applies pending migrations, under an advisory lock on PostgreSQL so that several instances
+/// starting at once migrate exactly once. Returns the names applied.
+pub fn migrate(backend: &Backend) -> Result<Vec<String>, StoreError> {
+    let err = |e: Box<dyn std::error::Error + Send + Sync>| StoreError::Migration(e.to_string());
+    match backend.connect()? {
+        DbConnection::Pg(mut conn) => {
+            diesel::sql_query(format!("SELECT pg_advisory_lock({STARTUP_LOCK})"))
+                .execute(&mut conn)?;
+            let applied = conn
+                .run_pending_migrations(PG_MIGRATIONS)
+                .map(|v| v.iter().map(ToString::to_string).collect())
+                .map_err(err);
+            diesel::sql_query(format!("SELECT pg_advisory_unlock({STARTUP_LOCK})"))
+                .execute(&mut conn)?;
+            applied
+        }
+        DbConnection::Sqlite(mut conn) => conn
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map(|v| v.iter().map(ToString::to_string).collect())
+            .map_err(err),
+    }
+}
+
+/// Runs `f` in a read-write transaction. SQLite's begins `IMMEDIATE` (it takes the write lock
+/// at once, so a transaction that reads then writes waits for the busy timeout instead of
+/// failing on a stale snapshot). The outer result is the transaction's own (begin, commit,
+/// rollback), the inner one what `f` returned.
+pub fn write_transaction<T, E>(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> QueryResult<Result<T, E>> {
+    match conn {
+        DbConnection::Pg(c) => AnsiTransactionManager::begin_transaction(c)?,
+        DbConnection::Sqlite(c) => {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
+        }
+    }
+    let result = f(conn);
+    match result {
+        Ok(_) => DbConnection::commit_transaction(conn)?,
+        Err(_) => DbConnection::rollback_transaction(conn)?,
+    }
+    Ok(result)
+}
+
+/// Takes the transaction-scoped lock that serialises changes to the set of admins
+/// (PostgreSQL; SQLite write transactions are serial already).
+pub fn lock_admin_set(conn: &mut DbConnection) -> QueryResult<()> {
+    if let DbConnection::Pg(c) = conn {
+        diesel::sql_query(format!("SELECT pg_advisory_xact_lock({ADMIN_SET_LOCK})")).execute(c)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_select_backends() {
+        assert_eq!(
+            Backend::from_url("postgres://u@h/db").expect("pg"),
+            Backend::Postgres("postgres://u@h/db".into())
+        );
+        assert!(matches!(
+            Backend::from_url("postgresql://h/db"),
+            Ok(Backend::Postgres(_))
+        ));
+        for (url, path) in [
+            ("usergate.db", "usergate.db"),
+            ("sqlite://data/u.db", "data/u.db"),
+            ("sqlite:u.db", "u.db"),
+            ("/var/lib/usergate/u.db", "/var/lib/usergate/u.db"),
+        ] {
+            assert_eq!(
+                Backend::from_url(url).expect(url),
+                Backend::Sqlite(path.into())
+            );
+        }
+        for bad in ["mysql://h/db", "", ":memory:", "sqlite://"] {
+            assert!(Backend::from_url(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn both_backends_have_the_same_migrations() {
+        let names = |dir: &str| {
+            let mut v: Vec<String> = std::fs::read_dir(format!(
+                "{}/../../migrations/{dir}",
+                env!("CARGO_MANIFEST_DIR")
+            ))
+            .expect("migrations dir")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(names("postgres"), names("sqlite"));
+        assert!(!names("postgres").is_empty());
+    }
+}

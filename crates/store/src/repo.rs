@@ -1,0 +1,316 @@
+//! The core's `UserRepo` port over one connection, inside whatever transaction the caller runs.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use usergate_core::domain::{Email, Role, Status, UserId};
+use usergate_core::ports::{
+    Credentials, NewUserRecord, PrincipalRecord, RepoError, UserRepo, UserUpdate,
+};
+use usergate_core::user::{Page, Profile, User, UserKey};
+
+use crate::db::{self, DbConnection};
+use crate::error::{Db, StoreError};
+use crate::schema::users;
+
+/// A user row, in `users::all_columns` order.
+#[derive(Queryable)]
+struct UserRow {
+    id: i64,
+    email: String,
+    email_normalized: String,
+    name: String,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    title: Option<String>,
+    phone: Option<String>,
+    alternate_email: Option<String>,
+    location: Option<String>,
+    timezone: Option<String>,
+    locale: Option<String>,
+    avatar_url: Option<String>,
+    role: String,
+    status: String,
+    password_hash: Option<String>,
+    employee_number: Option<i64>,
+    credentials_version: i64,
+    attributes: String,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+    last_login_at: Option<NaiveDateTime>,
+    #[allow(dead_code)] // selected with the row; lookups filter on it in SQL
+    deleted_at: Option<NaiveDateTime>,
+}
+
+impl TryFrom<UserRow> for User {
+    type Error = RepoError;
+
+    fn try_from(r: UserRow) -> Result<Self, RepoError> {
+        let corrupt =
+            |what: &str| RepoError::from(StoreError::Corrupt(format!("user {}: {what}", r.id)));
+        let attributes = match serde_json::from_str(&r.attributes) {
+            Ok(serde_json::Value::Object(map)) => map,
+            _ => return Err(corrupt("attributes is not a JSON object")),
+        };
+        Ok(User {
+            id: UserId::new(r.id),
+            email: Email::from_trusted(r.email, r.email_normalized),
+            name: r.name,
+            profile: Profile {
+                first_name: r.first_name,
+                last_name: r.last_name,
+                title: r.title,
+                phone: r.phone,
+                alternate_email: r.alternate_email,
+                location: r.location,
+                timezone: r.timezone,
+                locale: r.locale,
+                avatar_url: r.avatar_url,
+            },
+            role: r.role.parse().map_err(|_| corrupt("role"))?,
+            status: r.status.parse().map_err(|_| corrupt("status"))?,
+            has_password: r.password_hash.is_some(),
+            employee_number: r.employee_number,
+            attributes,
+            credentials_version: r.credentials_version,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            last_login_at: r.last_login_at,
+        })
+    }
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = users)]
+struct NewRow<'a> {
+    email: &'a str,
+    email_normalized: &'a str,
+    name: &'a str,
+    first_name: Option<&'a str>,
+    last_name: Option<&'a str>,
+    title: Option<&'a str>,
+    phone: Option<&'a str>,
+    alternate_email: Option<&'a str>,
+    location: Option<&'a str>,
+    timezone: Option<&'a str>,
+    locale: Option<&'a str>,
+    avatar_url: Option<&'a str>,
+    role: &'a str,
+    status: &'a str,
+    password_hash: Option<&'a str>,
+    employee_number: Option<i64>,
+    credentials_version: i64,
+    attributes: String,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+#[derive(AsChangeset)]
+#[diesel(table_name = users)]
+struct Changes<'a> {
+    email: Option<&'a str>,
+    email_normalized: Option<&'a str>,
+    name: Option<&'a str>,
+    role: Option<&'a str>,
+    status: Option<&'a str>,
+    password_hash: Option<&'a str>,
+    deleted_at: Option<NaiveDateTime>,
+    last_login_at: Option<NaiveDateTime>,
+    updated_at: Option<NaiveDateTime>,
+}
+
+type Credential = (i64, Option<String>, String, String, i64);
+
+/// The repository over one connection.
+pub struct Repo<'c>(pub &'c mut DbConnection);
+
+impl Repo<'_> {
+    fn live() -> users::BoxedQuery<'static, <DbConnection as Connection>::Backend> {
+        users::table
+            .filter(users::deleted_at.is_null())
+            .into_boxed()
+    }
+
+    fn credentials_where(
+        &mut self,
+        query: users::BoxedQuery<'_, <DbConnection as Connection>::Backend>,
+    ) -> Result<Option<Credentials>, RepoError> {
+        let row: Option<Credential> = query
+            .select((
+                users::id,
+                users::password_hash,
+                users::role,
+                users::status,
+                users::credentials_version,
+            ))
+            .first(self.0)
+            .optional()
+            .db()?;
+        row.map(|(id, password_hash, role, status, credentials_version)| {
+            Ok(Credentials {
+                id: UserId::new(id),
+                password_hash,
+                role: parse(&role)?,
+                status: parse(&status)?,
+                credentials_version,
+            })
+        })
+        .transpose()
+    }
+}
+
+fn parse<T: std::str::FromStr>(s: &str) -> Result<T, RepoError> {
+    s.parse()
+        .map_err(|_| StoreError::Corrupt(format!("unknown stored value {s:?}")).into())
+}
+
+fn to_users(rows: Vec<UserRow>) -> Result<Vec<User>, RepoError> {
+    rows.into_iter().map(User::try_from).collect()
+}
+
+impl UserRepo for Repo<'_> {
+    fn insert(&mut self, u: &NewUserRecord) -> Result<User, RepoError> {
+        let p = &u.profile;
+        let row = NewRow {
+            email: &u.email,
+            email_normalized: &u.email_normalized,
+            name: &u.name,
+            first_name: p.first_name.as_deref(),
+            last_name: p.last_name.as_deref(),
+            title: p.title.as_deref(),
+            phone: p.phone.as_deref(),
+            alternate_email: p.alternate_email.as_deref(),
+            location: p.location.as_deref(),
+            timezone: p.timezone.as_deref(),
+            locale: p.locale.as_deref(),
+            avatar_url: p.avatar_url.as_deref(),
+            role: u.role.as_str(),
+            status: u.status.as_str(),
+            password_hash: u.password_hash.as_deref(),
+            employee_number: u.employee_number,
+            credentials_version: 1,
+            attributes: serde_json::Value::Object(u.attributes.clone()).to_string(),
+            created_at: u.now,
+            updated_at: u.now,
+        };
+        let inserted: UserRow = diesel::insert_into(users::table)
+            .values(&row)
+            .returning(users::all_columns)
+            .get_result(self.0)
+            .db()?;
+        inserted.try_into()
+    }
+
+    fn find(&mut self, key: &UserKey) -> Result<Option<User>, RepoError> {
+        let query = match key {
+            UserKey::Id(id) => Self::live().filter(users::id.eq(id.get())),
+            UserKey::Email(e) => {
+                Self::live().filter(users::email_normalized.eq(e.normalized().to_owned()))
+            }
+        };
+        let row: Option<UserRow> = query.first(self.0).optional().db()?;
+        row.map(User::try_from).transpose()
+    }
+
+    fn list(&mut self, page: Page) -> Result<Vec<User>, RepoError> {
+        let rows: Vec<UserRow> = Self::live()
+            .order((users::created_at.asc(), users::id.asc()))
+            .limit(i64::from(page.limit))
+            .offset(i64::try_from(page.offset).unwrap_or(i64::MAX))
+            .load(self.0)
+            .db()?;
+        to_users(rows)
+    }
+
+    fn update(&mut self, id: UserId, u: &UserUpdate) -> Result<User, RepoError> {
+        let changes = Changes {
+            email: u.email.as_ref().map(|(e, _)| e.as_str()),
+            email_normalized: u.email.as_ref().map(|(_, n)| n.as_str()),
+            name: u.name.as_deref(),
+            role: u.role.map(Role::as_str),
+            status: u.status.map(Status::as_str),
+            password_hash: u.password_hash.as_deref(),
+            deleted_at: u.deleted_at,
+            last_login_at: u.last_login_at,
+            updated_at: u.updated_at,
+        };
+        let target = users::table
+            .filter(users::id.eq(id.get()))
+            .filter(users::deleted_at.is_null());
+        let n = if u.bump_credentials {
+            diesel::update(target)
+                .set((
+                    changes,
+                    users::credentials_version.eq(users::credentials_version + 1),
+                ))
+                .execute(self.0)
+                .db()?
+        } else {
+            diesel::update(target).set(changes).execute(self.0).db()?
+        };
+        if n != 1 {
+            return Err(
+                StoreError::Corrupt(format!("update of user {id} touched {n} rows")).into(),
+            );
+        }
+        let row: UserRow = users::table.find(id.get()).first(self.0).db()?;
+        row.try_into()
+    }
+
+    fn credentials(&mut self, email_normalized: &str) -> Result<Option<Credentials>, RepoError> {
+        self.credentials_where(
+            Self::live().filter(users::email_normalized.eq(email_normalized.to_owned())),
+        )
+    }
+
+    fn credentials_by_id(&mut self, id: UserId) -> Result<Option<Credentials>, RepoError> {
+        self.credentials_where(Self::live().filter(users::id.eq(id.get())))
+    }
+
+    fn principal(&mut self, id: UserId) -> Result<Option<PrincipalRecord>, RepoError> {
+        let row: Option<(i64, String, String, i64, Option<NaiveDateTime>)> = users::table
+            .find(id.get())
+            .select((
+                users::id,
+                users::role,
+                users::status,
+                users::credentials_version,
+                users::deleted_at,
+            ))
+            .first(self.0)
+            .optional()
+            .db()?;
+        row.map(|(id, role, status, credentials_version, deleted_at)| {
+            Ok(PrincipalRecord {
+                id: UserId::new(id),
+                role: parse(&role)?,
+                status: parse(&status)?,
+                credentials_version,
+                deleted: deleted_at.is_some(),
+            })
+        })
+        .transpose()
+    }
+
+    fn count_login_capable_admins(&mut self) -> Result<i64, RepoError> {
+        Ok(Self::live()
+            .filter(users::role.eq(Role::Admin.as_str()))
+            .filter(users::status.eq(Status::Active.as_str()))
+            .filter(users::password_hash.is_not_null())
+            .count()
+            .get_result(self.0)
+            .db()?)
+    }
+
+    fn lock_admin_set(&mut self) -> Result<(), RepoError> {
+        db::lock_admin_set(self.0).db()
+    }
+
+    fn any_admin(&mut self) -> Result<bool, RepoError> {
+        let n: i64 = Self::live()
+            .filter(users::role.eq(Role::Admin.as_str()))
+            .count()
+            .get_result(self.0)
+            .db()?;
+        Ok(n > 0)
+    }
+}

@@ -1,0 +1,37 @@
+//! The portable diesel schema, one for both backends (only types both support: `BigInt`,
+//! `Text`, `Timestamp`). A test checks it against the migrated databases.
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        email -> Text,
+        email_normalized -> Text,
+        name -> Text,
+        first_name -> Nullable<Text>,
+        last_name -> Nullable<Text>,
+        title -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        alternate_email -> Nullable<Text>,
+        location -> Nullable<Text>,
+        timezone -> Nullable<Text>,
+        locale -> Nullable<Text>,
+        avatar_url -> Nullable<Text>,
+        role -> Text,
+        status -> Text,
+        password_hash -> Nullable<Text>,
+        employee_number -> Nullable<BigInt>,
+        credentials_version -> BigInt,
+        attributes -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        last_login_at -> Nullable<Timestamp>,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    settings (key) {
+        key -> Text,
+        value -> Text,
+    }
+}

@@ -1,0 +1,227 @@
+//! The store against real PostgreSQL and SQLite: uniqueness enforced by the database,
+//! transactions, timestamps, settings shared by instances.
+
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use usergate_core::domain::{Role, Status, UserId};
+use usergate_core::ports::{self, NewUserRecord, SettingsStore, UserUpdate};
+use usergate_core::{CoreError, Email, Page, Profile, UserKey};
+use usergate_store::Store;
+use usergate_store::testdb::TestDb;
+
+fn open(db: &TestDb) -> Store {
+    Store::migrate(db.url()).expect("migrate");
+    Store::open(db.url(), Some(8)).expect("open")
+}
+
+fn record(email: &str) -> NewUserRecord {
+    let e = Email::parse(email).expect("email");
+    NewUserRecord {
+        email: e.as_str().to_owned(),
+        email_normalized: e.normalized().to_owned(),
+        name: e.local_part().to_owned(),
+        profile: Profile::default(),
+        role: Role::User,
+        status: Status::Active,
+        password_hash: Some("$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2g".into()),
+        employee_number: Some(7),
+        attributes: serde_json::Map::new(),
+        now: NaiveDate::from_ymd_opt(2026, 1, 2)
+            .and_then(|d| d.and_hms_micro_opt(3, 4, 5, 123_456))
+            .expect("date"),
+    }
+}
+
+fn insert(store: &Store, email: &str) -> Result<usergate_core::User, CoreError> {
+    let r = record(email);
+    ports::write(store, |repo| Ok(repo.insert(&r)?))
+}
+
+macro_rules! both {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            use super::*;
+            #[test]
+            fn postgres() {
+                ($body)(TestDb::postgres());
+            }
+            #[test]
+            fn sqlite() {
+                ($body)(TestDb::sqlite());
+            }
+        }
+    };
+}
+
+both!(round_trip_keeps_every_value, |db: TestDb| {
+    let store = open(&db);
+    let r = record("Round.Trip@Example.com");
+    let u = insert(&store, "Round.Trip@Example.com").expect("insert");
+    assert_eq!(u.email.as_str(), "Round.Trip@Example.com");
+    assert_eq!(u.email.normalized(), "round.trip@example.com");
+    assert_eq!(u.created_at, r.now, "microseconds kept exactly");
+    assert_eq!(u.employee_number, Some(7));
+    assert_eq!(u.credentials_version, 1);
+    assert!(u.has_password);
+    let again = ports::read(&store, |repo| Ok(repo.find(&UserKey::Id(u.id))?))
+        .expect("find")
+        .expect("some");
+    assert_eq!(again, u);
+});
+
+both!(
+    the_database_refuses_a_second_live_user_per_address,
+    |db: TestDb| {
+        let store = open(&db);
+        insert(&store, "dup@example.com").expect("first");
+        assert!(matches!(
+            insert(&store, "DUP@Example.COM"),
+            Err(CoreError::Conflict(usergate_core::Conflict::DuplicateEmail))
+        ));
+    }
+);
+
+both!(
+    twenty_concurrent_creates_of_one_address_make_one_user,
+    |db: TestDb| {
+        let store = Arc::new(open(&db));
+        let barrier = Arc::new(std::sync::Barrier::new(20));
+        let threads: Vec<_> = (0..20)
+            .map(|i| {
+                let (store, barrier) = (store.clone(), barrier.clone());
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    let email = if i % 2 == 0 {
+                        "race@example.com"
+                    } else {
+                        "RACE@example.com"
+                    };
+                    insert(&store, email)
+                })
+            })
+            .collect();
+        let results: Vec<_> = threads
+            .into_iter()
+            .map(|t| t.join().expect("join"))
+            .collect();
+        let ok = results.iter().filter(|r| r.is_ok()).count();
+        let dup = results
+            .iter()
+            .filter(|r| {
+                matches!(
+                    r,
+                    Err(CoreError::Conflict(usergate_core::Conflict::DuplicateEmail))
+                )
+            })
+            .count();
+        assert_eq!((ok, dup), (1, 19), "{results:?}");
+    }
+);
+
+both!(
+    soft_deleted_users_free_their_address_and_stay_as_rows,
+    |db: TestDb| {
+        let store = open(&db);
+        let u = insert(&store, "gone@example.com").expect("insert");
+        let at = u.created_at;
+        ports::write(&store, |repo| {
+            Ok(repo.update(
+                u.id,
+                &UserUpdate {
+                    deleted_at: Some(at),
+                    bump_credentials: true,
+                    ..UserUpdate::default()
+                },
+            )?)
+        })
+        .expect("delete");
+        let p = ports::read(&store, |repo| Ok(repo.principal(u.id)?))
+            .expect("principal")
+            .expect("row kept");
+        assert!(p.deleted);
+        assert_eq!(p.credentials_version, 2);
+        let found = ports::read(&store, |repo| Ok(repo.find(&UserKey::Id(u.id))?)).expect("find");
+        assert!(found.is_none());
+        let again = insert(&store, "gone@example.com").expect("address free again");
+        assert_ne!(again.id, u.id);
+    }
+);
+
+both!(a_failed_unit_of_work_leaves_nothing, |db: TestDb| {
+    let store = open(&db);
+    let r = record("half@example.com");
+    let result: Result<(), CoreError> = ports::write(&store, |repo| {
+        repo.insert(&r)?;
+        Err(CoreError::Internal("fails after the insert".into()))
+    });
+    assert!(result.is_err());
+    let all = ports::read(&store, |repo| {
+        Ok(repo.list(Page {
+            limit: 10,
+            offset: 0,
+        })?)
+    })
+    .expect("list");
+    assert!(all.is_empty(), "the insert was rolled back");
+    // The connection went back to the pool healthy.
+    insert(&store, "half@example.com").expect("insert after rollback");
+});
+
+both!(lists_are_in_creation_order_and_page, |db: TestDb| {
+    let store = open(&db);
+    for i in 0..5 {
+        insert(&store, &format!("u{i}@example.com")).expect("insert");
+    }
+    let page = ports::read(&store, |repo| {
+        Ok(repo.list(Page {
+            limit: 2,
+            offset: 1,
+        })?)
+    })
+    .expect("list");
+    let emails: Vec<_> = page.iter().map(|u| u.email.as_str().to_owned()).collect();
+    assert_eq!(emails, ["u1@example.com", "u2@example.com"]);
+});
+
+both!(admins_who_can_log_in_are_counted, |db: TestDb| {
+    let store = open(&db);
+    let mut admin = record("a@example.com");
+    admin.role = Role::Admin;
+    let mut invited = record("i@example.com");
+    invited.role = Role::Admin;
+    invited.password_hash = None;
+    ports::write(&store, |repo| {
+        repo.insert(&admin)?;
+        repo.insert(&invited)?;
+        repo.lock_admin_set()?;
+        Ok(())
+    })
+    .expect("insert");
+    let (n, any) = ports::read(&store, |repo| {
+        Ok((repo.count_login_capable_admins()?, repo.any_admin()?))
+    })
+    .expect("count");
+    assert_eq!((n, any), (1, true));
+    assert!(
+        ports::read(&store, |repo| Ok(repo.principal(UserId::new(999_999))?))
+            .expect("read")
+            .is_none()
+    );
+});
+
+both!(settings_agree_across_instances, |db: TestDb| {
+    let a = open(&db);
+    let b = Store::open(db.url(), Some(2)).expect("second instance");
+    let first = a.get_or_init("jwt", "from-a").expect("a");
+    let second = b.get_or_init("jwt", "from-b").expect("b");
+    assert_eq!(first, "from-a");
+    assert_eq!(second, "from-a");
+});
+
+both!(migrations_are_idempotent, |db: TestDb| {
+    let applied = Store::migrate(db.url()).expect("first");
+    assert_eq!(applied.len(), 1);
+    assert!(Store::migrate(db.url()).expect("second").is_empty());
+    assert!(Store::open(db.url(), None).expect("open").ping().is_ok());
+});
