@@ -292,13 +292,13 @@ impl UserRepo for Repo<'_> {
     }
 
     fn count_login_capable_admins(&mut self) -> Result<i64, RepoError> {
-        Ok(Self::live()
+        Self::live()
             .filter(users::role.eq(Role::Admin.as_str()))
             .filter(users::status.eq(Status::Active.as_str()))
             .filter(users::password_hash.is_not_null())
             .count()
             .get_result(self.0)
-            .db()?)
+            .db()
     }
 
     fn lock_admin_set(&mut self) -> Result<(), RepoError> {
