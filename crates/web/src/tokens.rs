@@ -1,0 +1,253 @@
+//! The one token service of every dialect: HS256 JWTs with the user's credentials version and
+//! a per-dialect audience. Whether the token's user may still act is core's question
+//! ([`usergate_core::AuthService::resolve`]); this module only proves the token is ours, for
+//! this audience, and current.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+use usergate_core::{AuthFailure, CoreError, UserId};
+
+/// The shortest signing secret accepted from configuration.
+pub const MIN_SECRET_BYTES: usize = 32;
+
+/// The claims of every usergate token.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Claims {
+    /// The user id, as a decimal string.
+    pub sub: String,
+    /// Expiry, seconds since the epoch.
+    pub exp: u64,
+    /// Issue time, seconds since the epoch.
+    pub iat: u64,
+    /// A unique id for this token (single-token revocation).
+    pub jti: String,
+    /// The user's credentials version when the token was issued.
+    pub ver: i64,
+    /// `usergate:<dialect>`.
+    pub aud: String,
+}
+
+/// A token just issued.
+#[derive(Debug, Clone)]
+pub struct IssuedToken {
+    /// The compact JWT.
+    pub token: String,
+    /// Its claims.
+    pub claims: Claims,
+}
+
+/// A token that verified: ours, for this audience, not expired, not from the future.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedToken {
+    /// The user it was issued to.
+    pub user: UserId,
+    /// The credentials version it carries.
+    pub credentials_version: i64,
+    /// All its claims.
+    pub claims: Claims,
+}
+
+/// Why a signing secret was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenSetupError {
+    /// Configured secrets must be long enough to resist guessing.
+    #[error("the JWT secret must be at least {MIN_SECRET_BYTES} bytes")]
+    SecretTooShort,
+    /// The random source failed.
+    #[error("cannot generate a secret: {0}")]
+    Random(String),
+}
+
+/// Issues and verifies tokens with one HS256 key.
+pub struct TokenService {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+}
+
+impl std::fmt::Debug for TokenService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TokenService(<key redacted>)")
+    }
+}
+
+impl TokenService {
+    /// A service signing with `secret` (at least [`MIN_SECRET_BYTES`]).
+    pub fn new(secret: &[u8]) -> Result<Self, TokenSetupError> {
+        if secret.len() < MIN_SECRET_BYTES {
+            return Err(TokenSetupError::SecretTooShort);
+        }
+        Ok(TokenService {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+        })
+    }
+
+    /// A new random secret, base64url-encoded, to be stored so every instance shares it.
+    pub fn generate_secret() -> Result<String, TokenSetupError> {
+        random_token(48)
+    }
+
+    /// Issues a token for `user` to `audience`, valid for `ttl`.
+    pub fn issue(
+        &self,
+        audience: &str,
+        user: UserId,
+        credentials_version: i64,
+        ttl: Duration,
+    ) -> Result<IssuedToken, CoreError> {
+        let now = now_secs();
+        let claims = Claims {
+            sub: user.get().to_string(),
+            exp: now + ttl.as_secs(),
+            iat: now,
+            jti: random_token(16).map_err(|e| CoreError::Internal(e.to_string()))?,
+            ver: credentials_version,
+            aud: audience.to_owned(),
+        };
+        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(|e| CoreError::Internal(format!("signing a token: {e}")))?;
+        Ok(IssuedToken { token, claims })
+    }
+
+    /// Verifies a token for `audience`: HS256 only, signature, audience, `exp` with no leeway,
+    /// and no `iat` in the future. Expired is told apart from everything else (invalid).
+    pub fn verify(&self, audience: &str, token: &str) -> Result<VerifiedToken, AuthFailure> {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = 0;
+        validation.set_audience(&[audience]);
+        validation.set_required_spec_claims(&["exp", "iat", "sub", "aud"]);
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation).map_err(
+            |e| match e.kind() {
+                ErrorKind::ExpiredSignature => AuthFailure::Expired,
+                _ => AuthFailure::Invalid,
+            },
+        )?;
+        let claims = data.claims;
+        if claims.iat > now_secs() {
+            return Err(AuthFailure::Invalid);
+        }
+        let user = claims
+            .sub
+            .parse::<i64>()
+            .map(UserId::new)
+            .map_err(|_| AuthFailure::Invalid)?;
+        Ok(VerifiedToken {
+            user,
+            credentials_version: claims.ver,
+            claims,
+        })
+    }
+}
+
+fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// `n` random bytes from the OS, base64url without padding.
+pub fn random_token(n: usize) -> Result<String, TokenSetupError> {
+    let mut bytes = vec![0u8; n];
+    getrandom::fill(&mut bytes).map_err(|e| TokenSetupError::Random(e.to_string()))?;
+    Ok(URL_SAFE_NO_PAD.encode(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const AUD: &str = "usergate:test";
+
+    fn service() -> TokenService {
+        TokenService::new(&[7u8; 32]).expect("service")
+    }
+
+    fn forge(claims: &Claims, header: Header, key: &[u8]) -> String {
+        jsonwebtoken::encode(&header, claims, &EncodingKey::from_secret(key)).expect("encode")
+    }
+
+    fn claims() -> Claims {
+        let now = now_secs();
+        Claims {
+            sub: "42".into(),
+            exp: now + 60,
+            iat: now,
+            jti: "j".into(),
+            ver: 3,
+            aud: AUD.into(),
+        }
+    }
+
+    #[test]
+    fn issued_tokens_verify_for_their_audience_only() {
+        let s = service();
+        let t = s
+            .issue(AUD, UserId::new(42), 3, Duration::from_secs(60))
+            .expect("issue");
+        let v = s.verify(AUD, &t.token).expect("verify");
+        assert_eq!(v.user, UserId::new(42));
+        assert_eq!(v.credentials_version, 3);
+        assert_eq!(
+            s.verify("usergate:other", &t.token),
+            Err(AuthFailure::Invalid)
+        );
+    }
+
+    #[test]
+    fn short_secrets_are_refused() {
+        assert!(TokenService::new(b"short").is_err());
+        assert!(TokenService::generate_secret().expect("gen").len() >= 64);
+    }
+
+    #[test]
+    fn attacks_are_refused() {
+        let s = service();
+        let good = claims();
+        // Another key.
+        let other = forge(&good, Header::new(Algorithm::HS256), &[8u8; 32]);
+        assert_eq!(s.verify(AUD, &other), Err(AuthFailure::Invalid));
+        // Another HMAC algorithm with our key.
+        let hs512 = forge(&good, Header::new(Algorithm::HS512), &[7u8; 32]);
+        assert_eq!(s.verify(AUD, &hs512), Err(AuthFailure::Invalid));
+        // alg: none.
+        let body = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&good).expect("json"));
+        let none = format!(
+            "{}.{body}.",
+            URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#)
+        );
+        assert_eq!(s.verify(AUD, &none), Err(AuthFailure::Invalid));
+        // Tampered payload, original signature.
+        let real = forge(&good, Header::new(Algorithm::HS256), &[7u8; 32]);
+        let parts: Vec<&str> = real.split('.').collect();
+        let evil = Claims {
+            sub: "1".into(),
+            ..good.clone()
+        };
+        let evil_body = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&evil).expect("json"));
+        let tampered = format!("{}.{evil_body}.{}", parts[0], parts[2]);
+        assert_eq!(s.verify(AUD, &tampered), Err(AuthFailure::Invalid));
+        // Expired, by one second, no leeway.
+        let expired = Claims {
+            exp: now_secs() - 1,
+            iat: now_secs() - 100,
+            ..good.clone()
+        };
+        let t = forge(&expired, Header::new(Algorithm::HS256), &[7u8; 32]);
+        assert_eq!(s.verify(AUD, &t), Err(AuthFailure::Expired));
+        // Issued in the future.
+        let future = Claims {
+            iat: now_secs() + 30,
+            ..good.clone()
+        };
+        let t = forge(&future, Header::new(Algorithm::HS256), &[7u8; 32]);
+        assert_eq!(s.verify(AUD, &t), Err(AuthFailure::Invalid));
+        // Garbage.
+        assert_eq!(s.verify(AUD, "not.a.jwt"), Err(AuthFailure::Invalid));
+    }
+}
