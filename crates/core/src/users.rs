@@ -34,13 +34,19 @@ impl UserService {
     /// Creates a user. Admins only; the email must be free among non-deleted users.
     pub fn create(&self, actor: &Actor, new: NewUser) -> CoreResult<User> {
         require_admin(actor)?;
+        let record = self.record(new)?;
+        ports::write(&*self.store, |repo| Ok(repo.insert(&record)?))
+    }
+
+    /// The row for a new user: derived name, hashed password, creation time.
+    fn record(&self, new: NewUser) -> CoreResult<NewUserRecord> {
         let name = new.derived_name();
         let password_hash = new
             .password
             .as_ref()
             .map(|p| self.hasher.hash(p))
             .transpose()?;
-        let record = NewUserRecord {
+        Ok(NewUserRecord {
             email: new.email.as_str().to_owned(),
             email_normalized: new.email.normalized().to_owned(),
             name,
@@ -51,8 +57,7 @@ impl UserService {
             employee_number: new.employee_number,
             attributes: new.attributes,
             now: self.clock.now(),
-        };
-        ports::write(&*self.store, |repo| Ok(repo.insert(&record)?))
+        })
     }
 
     /// A non-deleted user. Admins only.
@@ -174,12 +179,24 @@ impl UserService {
     }
 
     /// Creates the first admin if no admin exists at all (first start). Returns the new user, or
-    /// `None` when an admin already exists.
+    /// `None` when an admin already exists. The check and the insert are one transaction under
+    /// the admin-set lock, so instances starting together create one admin.
     pub fn bootstrap_admin(&self, new: NewUser) -> CoreResult<Option<User>> {
         if ports::read(&*self.store, |repo| Ok(repo.any_admin()?))? {
             return Ok(None);
         }
-        self.create(&Actor::System, new).map(Some)
+        let record = self.record(NewUser {
+            role: crate::domain::Role::Admin,
+            status: crate::domain::Status::Active,
+            ..new
+        })?;
+        ports::write(&*self.store, |repo| {
+            repo.lock_admin_set()?;
+            if repo.any_admin()? {
+                return Ok(None);
+            }
+            Ok(Some(repo.insert(&record)?))
+        })
     }
 }
 

@@ -1,1 +1,138 @@
-//! placeholder
+//! The email-keyed `/api/users` dialect: users addressed by email, managed by admins with a
+//! JWT from `POST /api/auth/token`. Spec: `shared/dialects/email-keyed.md`.
+//!
+//! Mounted at `/api`: `/api/auth/token`, `/api/users`, `/api/users/{email}`.
+//!
+//! # What is emulated, and the decisions where the spec is silent
+//! - Roles: `Admin` is core `admin`; `User` reads every other core role. Writing `User` to a
+//!   user that already reads as `User` keeps its finer role (a Domo `Editor` stays an editor);
+//!   writing it to an admin makes a core `user`.
+//! - Statuses: `Active` is `active`; `Inactive` reads `inactive` and `suspended`, and writing it
+//!   keeps a suspended user suspended.
+//! - `type` and `status` values are matched case-insensitively (as .NET's enum converter
+//!   does); anything else is a 400 listing the accepted values. `PUT` with neither is a 400.
+//! - Unknown JSON fields are ignored, as the original service ignored them.
+//! - `POST /api/users` creates an active `User`. Changing a password (`PATCH`) is for admins
+//!   only, including one's own: the original offers no self-service.
+//! - Wrong credentials, unknown users and inactive users all get the same 401 with the same
+//!   message (the original's "user not active" would tell a guesser the password was right).
+//! - A `{email}` path segment that is not an address is a 400 (validation), not a 404.
+//! - The anonymous rate limit counts requests to `/api/users*` without a valid token, per
+//!   TCP peer address (forwarded headers are not trusted). The token endpoint has its own
+//!   throttle: failed logins per account and per address.
+//! - Error bodies never echo submitted values; JSON syntax errors give line and column only.
+
+pub mod auth;
+pub mod convert;
+pub mod error;
+pub mod openapi;
+pub mod routes;
+pub mod wire;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::error::JsonPayloadError;
+use actix_web::middleware::{Next, from_fn};
+use actix_web::{ResponseError, web};
+use usergate_core::Core;
+use usergate_web::{TokenService, declares_body_over};
+use utoipa::OpenApi as _;
+
+use crate::error::ApiError;
+
+/// The dialect's settings.
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    /// Lifetime of issued tokens (`expiresIn`).
+    pub token_ttl: Duration,
+    /// The request body cap, in bytes.
+    pub max_body: usize,
+}
+
+/// What the handlers share.
+pub struct State {
+    /// The core services.
+    pub core: Core,
+    /// The token service (shared by every dialect).
+    pub tokens: Arc<TokenService>,
+    /// This dialect's settings.
+    pub settings: Settings,
+}
+
+/// The OpenAPI document of this dialect.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    openapi::ApiDoc::openapi()
+}
+
+/// Mounts the dialect under `/api`.
+pub fn configure(state: State) -> impl FnOnce(&mut web::ServiceConfig) {
+    move |cfg| {
+        let cap = state.settings.max_body;
+        let json = web::JsonConfig::default()
+            .limit(cap)
+            .error_handler(move |e, _| json_error(e, cap).into());
+        cfg.service(
+            web::scope("/api")
+                .app_data(web::Data::new(state))
+                .app_data(json)
+                .wrap(from_fn(move |req, next| body_cap(cap, req, next)))
+                .route("/auth/token", web::post().to(routes::token))
+                .service(
+                    web::resource("/users")
+                        .route(web::get().to(routes::list_users))
+                        .route(web::post().to(routes::create_user)),
+                )
+                .service(
+                    web::resource("/users/{email}")
+                        .route(web::get().to(routes::get_user))
+                        .route(web::put().to(routes::update_user))
+                        .route(web::patch().to(routes::change_password))
+                        .route(web::delete().to(routes::delete_user)),
+                ),
+        );
+    }
+}
+
+/// Answers a declared oversized body with 413 before anything reads it.
+async fn body_cap(
+    cap: usize,
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if declares_body_over(&req, cap) {
+        let res = ApiError::TooLarge(cap).error_response();
+        return Ok(req.into_response(res).map_into_right_body());
+    }
+    next.call(req)
+        .await
+        .map(ServiceResponse::map_into_left_body)
+}
+
+/// JSON extractor failures in this dialect's envelope, without echoing the body.
+fn json_error(e: JsonPayloadError, cap: usize) -> ApiError {
+    match e {
+        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+            ApiError::TooLarge(cap)
+        }
+        JsonPayloadError::ContentType => ApiError::Body(
+            "The request body must be sent as Content-Type: application/json.".into(),
+        ),
+        JsonPayloadError::Deserialize(e) if e.is_eof() && e.line() == 1 && e.column() == 0 => {
+            ApiError::Body("The request body must not be empty.".into())
+        }
+        JsonPayloadError::Deserialize(e) if e.is_data() => ApiError::Body(format!(
+            "A JSON value has the wrong type (line {}, column {}).",
+            e.line(),
+            e.column()
+        )),
+        JsonPayloadError::Deserialize(e) => ApiError::Body(format!(
+            "The request body is not valid JSON (line {}, column {}).",
+            e.line(),
+            e.column()
+        )),
+        _ => ApiError::Body("The request body could not be read.".into()),
+    }
+}

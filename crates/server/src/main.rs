@@ -1,2 +1,32 @@
-//! placeholder
-fn main() {}
+//! `usergate`: serve, migrate, create admins, print OpenAPI documents.
+
+use clap::Parser;
+use usergate_server::config::{AdminCommand, Command};
+use usergate_server::{Cli, commands, telemetry};
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    telemetry::init(cli.log_format);
+    let result = match cli.command {
+        Command::Serve(args) => serve(*args),
+        Command::Migrate(db) => commands::migrate(&db),
+        Command::Admin(AdminCommand::Create(args)) => commands::admin_create(&args),
+        Command::Openapi { dialect } => commands::openapi(dialect).map(|doc| println!("{doc}")),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("usergate: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(args: usergate_server::ServeArgs) -> Result<(), usergate_server::StartError> {
+    actix_web::rt::System::new().block_on(async move {
+        let running = usergate_server::start(args, true).await?;
+        running.wait().await?;
+        tracing::info!("stopped");
+        Ok(())
+    })
+}

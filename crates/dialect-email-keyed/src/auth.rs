@@ -1,0 +1,57 @@
+//! This dialect's credential: `Authorization: Bearer <JWT>` with the `usergate:email-keyed`
+//! audience, resolved by core to the caller's current principal. A request without a valid
+//! token counts against its address's anonymous limit (429 past it, else 401).
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, web};
+use usergate_core::{Actor, AuthFailure, CoreError};
+use usergate_web::{bearer_token, blocking, client_ip};
+
+use crate::State;
+use crate::error::ApiError;
+
+/// The audience of this dialect's tokens.
+pub const AUDIENCE: &str = "usergate:email-keyed";
+
+/// The authenticated caller of a request. What it may do is core's decision.
+#[derive(Debug, Clone, Copy)]
+pub struct Caller(pub Actor);
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<State>>().cloned();
+        let token = bearer_token(req).map(str::to_owned);
+        let ip = client_ip(req);
+        Box::pin(async move {
+            let state =
+                state.ok_or_else(|| CoreError::Internal("email-keyed state missing".into()))?;
+            let failure = match token {
+                None => AuthFailure::Missing,
+                Some(token) => match state.tokens.verify(AUDIENCE, &token) {
+                    Err(failure) => failure,
+                    Ok(verified) => {
+                        let core = state.core.clone();
+                        let resolved = blocking(move || {
+                            core.auth
+                                .resolve(verified.user, verified.credentials_version)
+                        })
+                        .await;
+                        match resolved {
+                            Ok(principal) => return Ok(Caller(Actor::User(principal))),
+                            Err(CoreError::Unauthenticated(failure)) => failure,
+                            Err(e) => return Err(e.into()),
+                        }
+                    }
+                },
+            };
+            state.core.auth.anonymous_request(ip)?;
+            Err(CoreError::Unauthenticated(failure).into())
+        })
+    }
+}

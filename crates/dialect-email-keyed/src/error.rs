@@ -1,0 +1,185 @@
+//! Core errors (and request-parsing errors) in this dialect's envelope:
+//! 400 `{"message":"Validation Error","errors":[...]}`, otherwise `{"message":"..."}`.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use usergate_core::throttle::retry_after_secs;
+use usergate_core::{AuthFailure, Conflict, CoreError, Denied, FieldError, Problem};
+
+use crate::wire::ErrorBody;
+
+/// Everything a request of this dialect can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// A core error.
+    #[error(transparent)]
+    Core(#[from] CoreError),
+    /// The body is not JSON, or not the JSON expected (the message says where, never what).
+    #[error("bad request body: {0}")]
+    Body(String),
+    /// The body is over the cap.
+    #[error("request body over {0} bytes")]
+    TooLarge(usize),
+}
+
+impl ApiError {
+    fn body(&self) -> ErrorBody {
+        match self {
+            ApiError::Core(CoreError::Validation(fields)) => ErrorBody {
+                message: "Validation Error".into(),
+                errors: Some(fields.iter().map(field_message).collect()),
+            },
+            ApiError::Body(msg) => ErrorBody {
+                message: "Validation Error".into(),
+                errors: Some(vec![msg.clone()]),
+            },
+            ApiError::TooLarge(cap) => message(format!(
+                "The request body is too large (the limit is {cap} bytes)."
+            )),
+            ApiError::Core(e) => message(core_message(e)),
+        }
+    }
+}
+
+fn message(text: impl Into<String>) -> ErrorBody {
+    ErrorBody {
+        message: text.into(),
+        errors: None,
+    }
+}
+
+fn core_message(e: &CoreError) -> String {
+    match e {
+        CoreError::NotFound => "User not found.".into(),
+        CoreError::Conflict(Conflict::DuplicateEmail) => {
+            "A user with this email already exists.".into()
+        }
+        CoreError::Conflict(Conflict::LastAdmin) => {
+            "The last active admin cannot be demoted, deactivated or deleted.".into()
+        }
+        CoreError::Conflict(Conflict::SamePassword) => {
+            "The new password must differ from the current one.".into()
+        }
+        CoreError::Unauthenticated(AuthFailure::BadCredentials) => {
+            "Invalid email or password.".into()
+        }
+        CoreError::Unauthenticated(AuthFailure::Missing) => {
+            "Authentication required: send Authorization: Bearer <token>.".into()
+        }
+        CoreError::Unauthenticated(_) => "The access token is invalid or has expired.".into(),
+        CoreError::Forbidden(Denied::NotAdmin) => "Only active admins can manage users.".into(),
+        CoreError::Forbidden(Denied::OwnAccount) => "You cannot delete your own account.".into(),
+        CoreError::RateLimited { retry_after } => format!(
+            "Too many requests. Try again in {} seconds.",
+            retry_after_secs(*retry_after)
+        ),
+        CoreError::MailUnavailable(_) => "Mail delivery is not available.".into(),
+        CoreError::Validation(_) | CoreError::Internal(_) => "An unexpected error occurred.".into(),
+    }
+}
+
+/// FluentValidation-style messages, as the original service wrote them.
+fn field_message(e: &FieldError) -> String {
+    let name = display_name(e.field);
+    match &e.problem {
+        Problem::Required => format!("'{name}' must not be empty."),
+        Problem::NotAnEmail => format!("'{name}' is not a valid email address."),
+        Problem::TooShort { min } => {
+            format!("The length of '{name}' must be at least {min} characters.")
+        }
+        Problem::TooLong { max } if e.field.to_ascii_lowercase().contains("password") => {
+            format!("The length of '{name}' must be {max} bytes or fewer.")
+        }
+        Problem::TooLong { max } => {
+            format!("The length of '{name}' must be {max} characters or fewer.")
+        }
+        Problem::NotAllowed { allowed } => {
+            format!("'{name}' must be one of: {}.", allowed.join(", "))
+        }
+        Problem::OutOfRange { min, max } => {
+            format!("'{name}' must be between {min} and {max}.")
+        }
+        Problem::Malformed => format!("'{name}' is not in the correct format."),
+    }
+}
+
+/// `newPassword` -> `New Password`, `email` -> `Email`.
+fn display_name(field: &str) -> String {
+    let mut out = String::with_capacity(field.len() + 4);
+    for (i, c) in field.chars().enumerate() {
+        if i == 0 {
+            out.extend(c.to_uppercase());
+        } else if c.is_uppercase() {
+            out.push(' ');
+            out.push(c);
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::Body(_) => StatusCode::BAD_REQUEST,
+            ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Core(e) => match e {
+                CoreError::Validation(_) => StatusCode::BAD_REQUEST,
+                CoreError::NotFound => StatusCode::NOT_FOUND,
+                CoreError::Conflict(_) => StatusCode::CONFLICT,
+                CoreError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+                CoreError::Forbidden(_) => StatusCode::FORBIDDEN,
+                CoreError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+                CoreError::MailUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+                CoreError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            },
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        if let ApiError::Core(CoreError::Internal(cause)) = self {
+            // The cause is logged once, here, and never sent.
+            tracing::error!(%cause, "internal error");
+        }
+        let mut res = HttpResponse::build(status);
+        match self {
+            ApiError::Core(CoreError::Unauthenticated(failure)) => {
+                let challenge = match failure {
+                    AuthFailure::Missing | AuthFailure::BadCredentials => "Bearer",
+                    _ => "Bearer error=\"invalid_token\"",
+                };
+                res.insert_header((
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static(challenge),
+                ));
+            }
+            ApiError::Core(CoreError::RateLimited { retry_after }) => {
+                res.insert_header((header::RETRY_AFTER, retry_after_secs(*retry_after)));
+            }
+            _ => {}
+        }
+        res.json(self.body())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_names_split_camel_case() {
+        assert_eq!(display_name("newPassword"), "New Password");
+        assert_eq!(display_name("email"), "Email");
+    }
+
+    #[test]
+    fn messages_never_carry_causes() {
+        let e = ApiError::Core(CoreError::Internal("password=hunter2 in query".into()));
+        let body = serde_json::to_string(&e.body()).expect("json");
+        assert!(!body.contains("hunter2"));
+        assert_eq!(e.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
+    }
+}

@@ -1,0 +1,272 @@
+//! Wiring: the store, core, token service and every dialect in one actix server, with health,
+//! docs, request logging and a graceful, draining shutdown.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use actix_web::dev::ServerHandle;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpResponse, HttpServer, web};
+use serde_json::json;
+use usergate_core::ports::SettingsStore;
+use usergate_core::{
+    Argon2Cost, Argon2Hasher, AuthLimits, Core, CoreError, Email, NewUser, PasswordPolicy,
+    SystemClock,
+};
+use usergate_dialect_email_keyed as email_keyed;
+use usergate_store::{Store, StoreError};
+use usergate_web::TokenService;
+use usergate_web::tokens::{TokenSetupError, random_token};
+use utoipa_swagger_ui::{SwaggerUi, Url};
+
+use crate::config::ServeArgs;
+use crate::telemetry;
+
+/// The settings key of the generated signing secret.
+const JWT_SECRET_KEY: &str = "jwt.hs256.secret";
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The database.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A setting is invalid.
+    #[error("invalid setting: {0}")]
+    Config(String),
+    /// Core refused something at start-up (the bootstrap admin).
+    #[error("{0}")]
+    Core(#[from] CoreError),
+    /// The signing key.
+    #[error(transparent)]
+    Token(#[from] TokenSetupError),
+    /// Binding the listener.
+    #[error("cannot listen: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// A server that is accepting connections.
+pub struct Running {
+    /// The bound address (useful with port 0).
+    pub addr: SocketAddr,
+    handle: ServerHandle,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    /// Stops gracefully (in-flight requests finish).
+    pub async fn stop(self) {
+        self.handle.stop(true).await;
+        let _ = self.server.await;
+    }
+
+    /// Waits until the server stops (after a signal).
+    pub async fn wait(self) -> std::io::Result<()> {
+        self.server
+            .await
+            .map_err(|e| std::io::Error::other(e.to_string()))?
+    }
+}
+
+/// Whether the server takes traffic: false while draining for shutdown.
+#[derive(Clone)]
+struct Health {
+    store: Store,
+    accepting: Arc<AtomicBool>,
+}
+
+/// Migrates, bootstraps the first admin, and starts serving. With `signals`, SIGTERM and
+/// SIGINT stop the server gracefully (SIGTERM after the drain delay).
+pub async fn start(args: ServeArgs, signals: bool) -> Result<Running, StartError> {
+    let url = args.db.url();
+    let policy = PasswordPolicy::new(args.password_min_length);
+    let cores = std::thread::available_parallelism().map_or(2, usize::from);
+    let prepared = {
+        let args = args.clone();
+        tokio::task::spawn_blocking(move || prepare(&url, &args, policy, cores))
+            .await
+            .map_err(|e| StartError::Config(format!("start-up task failed: {e}")))??
+    };
+    let Prepared {
+        store,
+        core,
+        tokens,
+    } = prepared;
+    let accepting = Arc::new(AtomicBool::new(true));
+    let health = Health {
+        store: store.clone(),
+        accepting: accepting.clone(),
+    };
+    let ek_settings = email_keyed::Settings {
+        token_ttl: args.email_keyed_token_ttl,
+        max_body: args.max_body,
+    };
+    let server = HttpServer::new(move || {
+        App::new()
+            .wrap(from_fn(telemetry::log_request))
+            .app_data(web::Data::new(health.clone()))
+            .route("/healthz", web::get().to(healthz))
+            .route("/readyz", web::get().to(readyz))
+            .service(SwaggerUi::new("/docs/{_:.*}").urls(vec![(
+                Url::new("email-keyed", "/docs/openapi/email-keyed.json"),
+                email_keyed::openapi(),
+            )]))
+            .configure(email_keyed::configure(email_keyed::State {
+                core: core.clone(),
+                tokens: tokens.clone(),
+                settings: ek_settings,
+            }))
+    })
+    .workers(args.workers.unwrap_or(cores).max(1))
+    .disable_signals()
+    .shutdown_timeout(30)
+    .bind(args.listen)?;
+    let addr = server
+        .addrs()
+        .first()
+        .copied()
+        .ok_or_else(|| StartError::Config("no address bound".into()))?;
+    let server = server.run();
+    let handle = server.handle();
+    let task = tokio::spawn(server);
+    tracing::info!(%addr, backend = store.kind(), "usergate is listening");
+    if signals {
+        tokio::spawn(stop_on_signal(
+            handle.clone(),
+            accepting,
+            args.shutdown_drain,
+        ));
+    }
+    Ok(Running {
+        addr,
+        handle,
+        server: task,
+    })
+}
+
+struct Prepared {
+    store: Store,
+    core: Core,
+    tokens: Arc<TokenService>,
+}
+
+/// The blocking part of start-up: migrations, pool, keys, first admin.
+fn prepare(
+    url: &str,
+    args: &ServeArgs,
+    policy: PasswordPolicy,
+    cores: usize,
+) -> Result<Prepared, StartError> {
+    let applied = Store::migrate(url)?;
+    if !applied.is_empty() {
+        tracing::info!(migrations = ?applied, "applied migrations");
+    }
+    let store = Store::open(url, args.db_pool_size)?;
+    let secret = match &args.jwt_secret {
+        Some(s) => s.clone(),
+        None => store
+            .get_or_init(JWT_SECRET_KEY, &TokenService::generate_secret()?)
+            .map_err(CoreError::from)?,
+    };
+    let tokens = Arc::new(TokenService::new(secret.as_bytes())?);
+    let hasher = Argon2Hasher::new(Argon2Cost::OWASP, args.hash_concurrency.unwrap_or(cores))?;
+    let limits = AuthLimits {
+        anonymous: args.anon_rate_limit,
+        login_per_account: args.login_throttle,
+        login_per_address: args.login_throttle_address,
+    };
+    let core = Core::new(
+        Arc::new(store.clone()),
+        Arc::new(hasher),
+        Arc::new(SystemClock),
+        policy,
+        limits,
+    );
+    bootstrap_admin(&core, args)?;
+    Ok(Prepared {
+        store,
+        core,
+        tokens,
+    })
+}
+
+/// On first start (no admin at all), creates one. A generated password is printed once to
+/// standard output, never logged.
+fn bootstrap_admin(core: &Core, args: &ServeArgs) -> Result<(), StartError> {
+    let email = Email::parse(&args.admin_email)
+        .map_err(|e| StartError::Config(format!("USERGATE_ADMIN_EMAIL: {:?}", e.problem)))?;
+    let (password, generated) = match &args.admin_password {
+        Some(p) => (p.clone(), false),
+        None => (random_token(18)?, true),
+    };
+    let password = core
+        .policy
+        .check("password", &password)
+        .map_err(|e| StartError::Config(format!("USERGATE_ADMIN_PASSWORD: {:?}", e.problem)))?;
+    let new = NewUser {
+        password: Some(password.clone()),
+        ..NewUser::new(email)
+    };
+    if let Some(admin) = core.users.bootstrap_admin(new)? {
+        tracing::info!(id = %admin.id, "created the first admin");
+        if generated {
+            println!("usergate: created the first admin; this password is shown only once");
+            println!("email: {}", admin.email);
+            println!("password: {}", password.expose());
+        }
+    }
+    Ok(())
+}
+
+async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(json!({"status": "ok"}))
+}
+
+async fn readyz(health: web::Data<Health>) -> HttpResponse {
+    if !health.accepting.load(Ordering::SeqCst) {
+        return HttpResponse::ServiceUnavailable().json(json!({"status": "draining"}));
+    }
+    let store = health.store.clone();
+    match web::block(move || store.ping()).await {
+        Ok(Ok(())) => {
+            HttpResponse::Ok().json(json!({"status": "ready", "database": health.store.kind()}))
+        }
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "database not ready");
+            HttpResponse::ServiceUnavailable().json(json!({"status": "database unavailable"}))
+        }
+        Err(_) => {
+            HttpResponse::ServiceUnavailable().json(json!({"status": "database unavailable"}))
+        }
+    }
+}
+
+async fn stop_on_signal(
+    handle: ServerHandle,
+    accepting: Arc<AtomicBool>,
+    drain: std::time::Duration,
+) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        tracing::error!("cannot install signal handlers");
+        return;
+    };
+    let drains = tokio::select! {
+        _ = term.recv() => true,
+        _ = int.recv() => false,
+    };
+    accepting.store(false, Ordering::SeqCst);
+    if drains && !drain.is_zero() {
+        tracing::info!(
+            ?drain,
+            "SIGTERM: /readyz answers 503 while load balancers notice"
+        );
+        tokio::time::sleep(drain).await;
+    }
+    tracing::info!("stopping: finishing in-flight requests");
+    handle.stop(true).await;
+}

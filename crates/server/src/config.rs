@@ -1,0 +1,218 @@
+//! The command line: every flag also read from a `USERGATE_*` variable.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use usergate_core::throttle::{Rate, parse_duration};
+
+/// usergate: one store of users, several user-management API dialects.
+#[derive(Debug, Parser)]
+#[command(name = "usergate", version, about)]
+pub struct Cli {
+    /// Log format.
+    #[arg(long, env = "USERGATE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run migrations, create the first admin if there is none, and serve every dialect.
+    Serve(Box<ServeArgs>),
+    /// Apply pending database migrations and exit.
+    Migrate(DbArgs),
+    /// Manage admins.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Print a dialect's OpenAPI document (JSON) to standard output.
+    Openapi {
+        /// The dialect.
+        #[arg(value_enum)]
+        dialect: Dialect,
+    },
+}
+
+/// `usergate admin ...`.
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create an active admin; prints `id:`, `email:` and, when generated, `password:`.
+    Create(AdminCreateArgs),
+}
+
+/// `usergate admin create`.
+#[derive(Debug, Args)]
+pub struct AdminCreateArgs {
+    /// The database.
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// The new admin's email.
+    #[arg(long)]
+    pub email: String,
+    /// The password (else one is generated and printed once). Prefer the variable to the flag:
+    /// flags show in process listings.
+    #[arg(long, env = "USERGATE_NEW_ADMIN_PASSWORD", hide_env_values = true)]
+    pub password: Option<String>,
+    /// Print one JSON object instead of `key: value` lines.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The dialects with an OpenAPI document.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum Dialect {
+    /// The email-keyed `/api/users` dialect.
+    EmailKeyed,
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Where the database is.
+#[derive(Debug, Clone, Args)]
+pub struct DbArgs {
+    /// `postgres://...` selects PostgreSQL; anything else is an SQLite file path
+    /// (`DATABASE_URL` is read too; this one wins). Default: `usergate.db`.
+    #[arg(long, env = "USERGATE_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+}
+
+impl DbArgs {
+    /// The URL in force: the flag or `USERGATE_DATABASE_URL`, else `DATABASE_URL`, else
+    /// `usergate.db` in the working directory.
+    pub fn url(&self) -> String {
+        self.database_url
+            .clone()
+            .or_else(|| std::env::var("DATABASE_URL").ok().filter(|v| !v.is_empty()))
+            .unwrap_or_else(|| "usergate.db".to_owned())
+    }
+}
+
+/// `usergate serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// The database.
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Address to listen on.
+    #[arg(long, env = "USERGATE_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Email of the admin created on first start.
+    #[arg(
+        long,
+        env = "USERGATE_ADMIN_EMAIL",
+        default_value = "admin@usergate.local"
+    )]
+    pub admin_email: String,
+    /// Password of the admin created on first start (else generated and printed once).
+    #[arg(long, env = "USERGATE_ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<String>,
+    /// HS256 signing secret, at least 32 bytes (else generated once and kept in the database,
+    /// so that every instance on one database agrees).
+    #[arg(long, env = "USERGATE_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+    /// Minimum password length, in characters.
+    #[arg(long, env = "USERGATE_PASSWORD_MIN_LENGTH", default_value_t = 10)]
+    pub password_min_length: usize,
+    /// Requests without a valid token, per client address.
+    #[arg(long, env = "USERGATE_ANON_RATE_LIMIT", default_value = "10/60s")]
+    pub anon_rate_limit: Rate,
+    /// Failed logins per account before logins for it are refused (429) for the window.
+    #[arg(long, env = "USERGATE_LOGIN_THROTTLE", default_value = "5/300s")]
+    pub login_throttle: Rate,
+    /// Failed logins per client address before its logins are refused (429) for the window.
+    #[arg(
+        long,
+        env = "USERGATE_LOGIN_THROTTLE_ADDRESS",
+        default_value = "20/300s"
+    )]
+    pub login_throttle_address: Rate,
+    /// Request body cap (`262144`, `256KiB`, `1MiB`).
+    #[arg(long, env = "USERGATE_MAX_BODY", default_value = "256KiB", value_parser = parse_size)]
+    pub max_body: usize,
+    /// Lifetime of email-keyed tokens (`3600s`, `60m`, `1h`).
+    #[arg(long, env = "USERGATE_EMAIL_KEYED_TOKEN_TTL", default_value = "3600s", value_parser = parse_ttl)]
+    pub email_keyed_token_ttl: Duration,
+    /// On SIGTERM, how long `/readyz` answers 503 before the server stops taking requests.
+    #[arg(long, env = "USERGATE_SHUTDOWN_DRAIN", default_value = "5s", value_parser = parse_ttl_or_zero)]
+    pub shutdown_drain: Duration,
+    /// Password hashes computed at once (default: the number of cores).
+    #[arg(long, env = "USERGATE_HASH_CONCURRENCY")]
+    pub hash_concurrency: Option<usize>,
+    /// Database connections in the pool (default: 16 on PostgreSQL, 8 on SQLite).
+    #[arg(long, env = "USERGATE_DB_POOL_SIZE")]
+    pub db_pool_size: Option<u32>,
+    /// HTTP worker threads (default: the number of cores).
+    #[arg(long, env = "USERGATE_WORKERS")]
+    pub workers: Option<usize>,
+}
+
+fn parse_ttl(s: &str) -> Result<Duration, String> {
+    parse_duration(s)
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| format!("expected a duration like 3600s, 60m or 1h, got {s:?}"))
+}
+
+fn parse_ttl_or_zero(s: &str) -> Result<Duration, String> {
+    parse_duration(s).ok_or_else(|| format!("expected a duration like 5s, got {s:?}"))
+}
+
+/// Reads `262144`, `256KiB`, `256k`, `1MiB`, `1M` as bytes.
+pub fn parse_size(s: &str) -> Result<usize, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: usize = num
+        .parse()
+        .map_err(|_| format!("expected a size like 262144, 256KiB or 1MiB, got {s:?}"))?;
+    let factor = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1024,
+        "m" | "mb" | "mib" => 1024 * 1024,
+        _ => return Err(format!("unknown size unit in {s:?} (use B, KiB or MiB)")),
+    };
+    n.checked_mul(factor)
+        .filter(|n| *n > 0)
+        .ok_or_else(|| format!("size out of range: {s:?}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_parse() {
+        assert_eq!(parse_size("256KiB"), Ok(262_144));
+        assert_eq!(parse_size("1MiB"), Ok(1_048_576));
+        assert_eq!(parse_size("1000"), Ok(1000));
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("12 parsecs").is_err());
+    }
+
+    #[test]
+    fn the_cli_is_well_formed() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn serve_defaults_match_the_design() {
+        let cli = Cli::try_parse_from(["usergate", "serve"]).expect("parse");
+        let Command::Serve(args) = cli.command else {
+            panic!("serve")
+        };
+        assert_eq!(args.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(args.max_body, 262_144);
+        assert_eq!(args.email_keyed_token_ttl, Duration::from_secs(3600));
+        assert_eq!(args.anon_rate_limit, Rate::new(10, Duration::from_secs(60)));
+    }
+}

@@ -1,0 +1,10 @@
+//! The `usergate` binary as a library: configuration, the commands, and the server that mounts
+//! every dialect. Wiring only: no rule and no SQL lives here.
+
+pub mod app;
+pub mod commands;
+pub mod config;
+pub mod telemetry;
+
+pub use app::{Running, StartError, start};
+pub use config::{Cli, ServeArgs};
