@@ -1,1 +1,274 @@
-//! placeholder
+//! The black-box harness: a real usergate on a random port, on a fresh PostgreSQL database or
+//! SQLite file, driven over HTTP. [`both_backends!`] runs a test on each.
+
+use std::net::SocketAddr;
+
+use awc::http::Method;
+use awc::{Client, ClientRequest};
+use clap::Parser;
+use serde_json::{Value, json};
+use usergate_server::config::Command;
+use usergate_server::{Cli, Running, ServeArgs};
+use usergate_store::testdb::TestDb;
+
+/// The bootstrap admin of every test server.
+pub const ADMIN_EMAIL: &str = "admin@usergate.test";
+/// Its password.
+pub const ADMIN_PASSWORD: &str = "admin password 0001";
+/// A signing secret tests can use to forge tokens.
+pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
+
+/// Runs each `async fn name(kind) { ... }` as two tests, `name::postgres` and `name::sqlite`,
+/// with `kind` the backend's name.
+#[macro_export]
+macro_rules! both_backends {
+    ($(async fn $name:ident($kind:ident) $body:block)*) => {$(
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            async fn run($kind: &'static str) $body
+            #[actix_web::test]
+            async fn postgres() { run("postgres").await }
+            #[actix_web::test]
+            async fn sqlite() { run("sqlite").await }
+        }
+    )*};
+}
+
+/// A running server and its database.
+pub struct TestApp {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    running: Option<Running>,
+    db: TestDb,
+    /// An HTTP client.
+    pub client: Client,
+}
+
+/// Options for [`TestApp::spawn_with`]: extra `serve` flags.
+pub type Flags<'a> = &'a [&'a str];
+
+impl TestApp {
+    /// A server with generous limits on a fresh database of `kind`.
+    pub async fn spawn(kind: &str) -> Self {
+        Self::spawn_with(kind, &[]).await
+    }
+
+    /// A server with extra `serve` flags (later flags win).
+    pub async fn spawn_with(kind: &str, flags: Flags<'_>) -> Self {
+        let db = TestDb::of(kind);
+        let running = usergate_server::start(serve_args(db.url(), flags), false)
+            .await
+            .unwrap_or_else(|e| panic!("usergate did not start on {kind}: {e}"));
+        TestApp {
+            addr: running.addr,
+            running: Some(running),
+            db,
+            client: client(),
+        }
+    }
+
+    /// A second instance on the same database (as several instances behind a load balancer).
+    pub async fn another_instance(&self) -> Running {
+        usergate_server::start(serve_args(self.db.url(), &[]), false)
+            .await
+            .unwrap_or_else(|e| panic!("second instance did not start: {e}"))
+    }
+
+    /// The database URL.
+    pub fn db_url(&self) -> &str {
+        self.db.url()
+    }
+
+    /// `http://addr/path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// A request, with a bearer token if given.
+    pub fn req(&self, method: Method, path: &str, token: Option<&str>) -> ClientRequest {
+        request_to(&self.client, self.addr, method, path, token)
+    }
+
+    /// Sends a JSON body; returns status, headers and the parsed body (`null` when empty).
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
+        call_at(&self.client, self.addr, method, path, token, body).await
+    }
+
+    /// A token for these credentials (panics unless 200).
+    pub async fn token(&self, email: &str, password: &str) -> String {
+        let r = self.login(email, password).await;
+        assert_eq!(r.status, 200, "login of {email}: {}", r.body);
+        r.body["accessToken"]
+            .as_str()
+            .expect("accessToken")
+            .to_owned()
+    }
+
+    /// The raw answer of the token endpoint.
+    pub async fn login(&self, email: &str, password: &str) -> Reply {
+        self.call(
+            Method::POST,
+            "/api/auth/token",
+            None,
+            Some(json!({"email": email, "password": password})),
+        )
+        .await
+    }
+
+    /// The bootstrap admin's token.
+    pub async fn admin_token(&self) -> String {
+        self.token(ADMIN_EMAIL, ADMIN_PASSWORD).await
+    }
+
+    /// Creates a user through the email-keyed dialect (panics unless 201).
+    pub async fn create_user(&self, token: &str, email: &str, password: &str) {
+        let r = self
+            .call(
+                Method::POST,
+                "/api/users",
+                Some(token),
+                Some(json!({"email": email, "password": password})),
+            )
+            .await;
+        assert_eq!(r.status, 201, "create {email}: {}", r.body);
+    }
+
+    /// Creates an admin: a user, then promoted.
+    pub async fn create_admin(&self, token: &str, email: &str, password: &str) {
+        self.create_user(token, email, password).await;
+        let r = self
+            .call(
+                Method::PUT,
+                &format!("/api/users/{email}"),
+                Some(token),
+                Some(json!({"type": "Admin"})),
+            )
+            .await;
+        assert_eq!(r.status, 204, "promote {email}: {}", r.body);
+    }
+
+    /// Stops the server (the database is dropped when the app is).
+    pub async fn stop(mut self) {
+        if let Some(r) = self.running.take() {
+            r.stop().await;
+        }
+    }
+}
+
+/// An HTTP client with a generous timeout.
+pub fn client() -> Client {
+    Client::builder()
+        .timeout(std::time::Duration::from_secs(60))
+        .finish()
+}
+
+/// A request to `addr`.
+pub fn request_to(
+    client: &Client,
+    addr: SocketAddr,
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+) -> ClientRequest {
+    let req = client.request(method, format!("http://{addr}{path}"));
+    match token {
+        Some(t) => req.insert_header(("Authorization", format!("Bearer {t}"))),
+        None => req,
+    }
+}
+
+/// Sends a request to `addr` and reads the whole answer.
+pub async fn call_at(
+    client: &Client,
+    addr: SocketAddr,
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> Reply {
+    let req = request_to(client, addr, method, path, token);
+    let res = match body {
+        Some(b) => req.send_json(&b).await,
+        None => req.send().await,
+    };
+    Reply::read(res.unwrap_or_else(|e| panic!("request to {path} failed: {e}"))).await
+}
+
+/// A whole answer.
+#[derive(Debug)]
+pub struct Reply {
+    /// Status code.
+    pub status: u16,
+    /// Headers.
+    pub headers: awc::http::header::HeaderMap,
+    /// The body as JSON (`null` when empty; a string when not JSON).
+    pub body: Value,
+}
+
+impl Reply {
+    /// Reads a response.
+    pub async fn read<S>(mut res: awc::ClientResponse<S>) -> Self
+    where
+        S: futures_util::Stream<Item = Result<actix_web::web::Bytes, awc::error::PayloadError>>
+            + Unpin,
+    {
+        let bytes = res.body().limit(8 << 20).await.expect("body");
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+        };
+        Reply {
+            status: res.status().as_u16(),
+            headers: res.headers().clone(),
+            body,
+        }
+    }
+
+    /// A header as a string.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+fn serve_args(url: &str, flags: Flags<'_>) -> ServeArgs {
+    let mut argv = vec![
+        "usergate",
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--database-url",
+        url,
+        "--admin-email",
+        ADMIN_EMAIL,
+        "--admin-password",
+        ADMIN_PASSWORD,
+        "--jwt-secret",
+        JWT_SECRET,
+        "--anon-rate-limit",
+        "100000/60s",
+        "--login-throttle",
+        "100000/60s",
+        "--login-throttle-address",
+        "100000/60s",
+        "--workers",
+        "2",
+        "--db-pool-size",
+        "8",
+        "--shutdown-drain",
+        "0s",
+    ];
+    argv.extend_from_slice(flags);
+    match Cli::try_parse_from(argv).map(|c| c.command) {
+        Ok(Command::Serve(args)) => *args,
+        other => panic!("bad test flags: {other:?}"),
+    }
+}

@@ -8,7 +8,7 @@ use usergate_core::throttle::{Rate, parse_duration};
 
 /// usergate: one store of users, several user-management API dialects.
 #[derive(Debug, Parser)]
-#[command(name = "usergate", version, about)]
+#[command(name = "usergate", version, about, args_override_self = true)]
 pub struct Cli {
     /// Log format.
     #[arg(long, env = "USERGATE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
