@@ -130,14 +130,17 @@ pub async fn start(args: ServeArgs, signals: bool) -> Result<Running, StartError
     let server = server.run();
     let handle = server.handle();
     let task = tokio::spawn(server);
-    tracing::info!(%addr, backend = store.kind(), "usergate is listening");
     if signals {
+        // Installed before the server announces itself, so no signal finds the default action.
+        let signals = Signals::install()?;
         tokio::spawn(stop_on_signal(
+            signals,
             handle.clone(),
             accepting,
             args.shutdown_drain,
         ));
     }
+    tracing::info!(%addr, backend = store.kind(), "usergate is listening");
     Ok(Running {
         addr,
         handle,
@@ -242,22 +245,33 @@ async fn readyz(health: web::Data<Health>) -> HttpResponse {
     }
 }
 
+/// SIGTERM and SIGINT, listened to.
+struct Signals {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn install() -> std::io::Result<Self> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Signals {
+            term: signal(SignalKind::terminate())?,
+            int: signal(SignalKind::interrupt())?,
+        })
+    }
+}
+
+/// On SIGTERM: `/readyz` answers 503 for the drain delay, then in-flight requests finish and the
+/// server stops. On SIGINT (an operator's Ctrl-C): the same without the delay.
 async fn stop_on_signal(
+    mut signals: Signals,
     handle: ServerHandle,
     accepting: Arc<AtomicBool>,
     drain: std::time::Duration,
 ) {
-    use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut term), Ok(mut int)) = (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) else {
-        tracing::error!("cannot install signal handlers");
-        return;
-    };
     let drains = tokio::select! {
-        _ = term.recv() => true,
-        _ = int.recv() => false,
+        _ = signals.term.recv() => true,
+        _ = signals.int.recv() => false,
     };
     accepting.store(false, Ordering::SeqCst);
     if drains && !drain.is_zero() {
