@@ -462,6 +462,53 @@ both_backends! {
         app.stop().await;
     }
 
+    async fn two_admins_deleting_or_demoting_each_other_at_once_leave_one(kind) {
+        // The last-admin guard under a race: without serialisation both would see "another
+        // admin is left" and both succeed.
+        let app = TestApp::spawn(kind).await;
+        for round in 0..3 {
+            let root = app.admin_token().await;
+            let (a, b) = (format!("a{round}@example.com"), format!("b{round}@example.com"));
+            app.create_admin(&root, &a, PW).await;
+            app.create_admin(&root, &b, PW).await;
+            let ta = app.token(&a, PW).await;
+            let tb = app.token(&b, PW).await;
+            // Take the root admin out of the count so that a and b are the only two.
+            let r = app.call(Method::PUT, &format!("/api/users/{ADMIN_EMAIL}"), Some(&ta), Some(json!({"status": "Inactive"}))).await;
+            assert_eq!(r.status, 204);
+            let (path_a, path_b) = (format!("/api/users/{a}"), format!("/api/users/{b}"));
+            let (ra, rb) = if round % 2 == 0 {
+                futures_util::future::join(
+                    app.call(Method::DELETE, &path_b, Some(&ta), None),
+                    app.call(Method::DELETE, &path_a, Some(&tb), None),
+                )
+                .await
+            } else {
+                futures_util::future::join(
+                    app.call(Method::PUT, &path_b, Some(&ta), Some(json!({"type": "User"}))),
+                    app.call(Method::PUT, &path_a, Some(&tb), Some(json!({"type": "User"}))),
+                )
+                .await
+            };
+            let mut statuses = [ra.status, rb.status];
+            statuses.sort_unstable();
+            assert!(
+                statuses == [204, 401] || statuses == [204, 409],
+                "round {round}: {statuses:?} ({} / {})", ra.body, rb.body
+            );
+            // Exactly one of the two is still an admin who can log in: bring root back with it.
+            let survivor = if ra.status == 204 { &a } else { &b };
+            let ts = app.token(survivor, PW).await;
+            let r = app.call(Method::PUT, &format!("/api/users/{ADMIN_EMAIL}"), Some(&ts), Some(json!({"status": "Active"}))).await;
+            assert_eq!(r.status, 204);
+            // Leave only root as an admin for the next round.
+            let root = app.admin_token().await;
+            let r = app.call(Method::DELETE, &format!("/api/users/{survivor}"), Some(&root), None).await;
+            assert_eq!(r.status, 204);
+        }
+        app.stop().await;
+    }
+
     async fn unknown_routes_and_methods_are_not_served(kind) {
         let app = TestApp::spawn(kind).await;
         let t = app.admin_token().await;
