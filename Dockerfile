@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
-# Build: the whole workspace, release. PostgreSQL's and SQLite's client libraries are bundled
-# (compiled from source by their -sys crates), so the runtime image needs no database packages.
+# Build: the usergate binary, release. The PostgreSQL and SQLite client libraries are bundled
+# (compiled from source by their -sys crates); at run time only libssl (TLS to PostgreSQL) is needed.
 FROM rust:1.95-bookworm AS build
 WORKDIR /src
 COPY . .
@@ -9,7 +9,7 @@ RUN cargo build --release --locked -p usergate-server \
 
 FROM debian:bookworm-slim
 RUN apt-get update \
- && apt-get install -y --no-install-recommends ca-certificates curl \
+ && apt-get install -y --no-install-recommends ca-certificates curl libssl3 \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --home /var/lib/usergate --create-home usergate
 COPY --from=build /usergate /usr/local/bin/usergate

@@ -239,7 +239,8 @@ impl Reply {
     }
 }
 
-fn serve_args(url: &str, flags: Flags<'_>) -> ServeArgs {
+/// The `serve` settings of a test server on `url`, with extra flags.
+pub fn serve_args(url: &str, flags: Flags<'_>) -> ServeArgs {
     let mut argv = vec![
         "usergate",
         "serve",

@@ -149,10 +149,21 @@ pub fn migrate(backend: &Backend) -> Result<Vec<String>, StoreError> {
                 .execute(&mut conn)?;
             applied
         }
-        DbConnection::Sqlite(mut conn) => conn
-            .run_pending_migrations(SQLITE_MIGRATIONS)
-            .map(|v| v.iter().map(ToString::to_string).collect())
-            .map_err(err),
+        DbConnection::Sqlite(mut conn) => {
+            // One process at a time: the whole run is one IMMEDIATE transaction (diesel runs
+            // each migration in a savepoint inside it), so a second process waits, then finds
+            // nothing pending.
+            AnsiTransactionManager::begin_transaction_sql(&mut conn, "BEGIN IMMEDIATE")?;
+            let applied = conn
+                .run_pending_migrations(SQLITE_MIGRATIONS)
+                .map(|v| v.iter().map(ToString::to_string).collect())
+                .map_err(err);
+            match applied {
+                Ok(_) => AnsiTransactionManager::commit_transaction(&mut conn)?,
+                Err(_) => AnsiTransactionManager::rollback_transaction(&mut conn)?,
+            }
+            applied
+        }
     }
 }
 
