@@ -11,8 +11,8 @@ use actix_web::{App, HttpResponse, HttpServer, web};
 use serde_json::json;
 use usergate_core::ports::SettingsStore;
 use usergate_core::{
-    Argon2Cost, Argon2Hasher, AuthLimits, Core, CoreError, Email, NewUser, PasswordPolicy,
-    SystemClock,
+    Argon2Cost, Argon2Hasher, AuthLimits, Core, CoreError, Email, NewUser, Password,
+    PasswordPolicy, Problem, SystemClock,
 };
 use usergate_dialect_email_keyed as email_keyed;
 use usergate_store::{Store, StoreError};
@@ -197,29 +197,65 @@ fn prepare(
 /// On first start (no admin at all), creates one. A generated password is printed once to
 /// standard output, never logged.
 fn bootstrap_admin(core: &Core, args: &ServeArgs) -> Result<(), StartError> {
-    let email = Email::parse(&args.admin_email)
-        .map_err(|e| StartError::Config(format!("USERGATE_ADMIN_EMAIL: {:?}", e.problem)))?;
-    let (password, generated) = match &args.admin_password {
-        Some(p) => (p.clone(), false),
-        None => (random_token(18)?, true),
-    };
-    let password = core
-        .policy
-        .check("password", &password)
-        .map_err(|e| StartError::Config(format!("USERGATE_ADMIN_PASSWORD: {:?}", e.problem)))?;
+    let creds = admin_credentials(
+        &args.admin_email,
+        args.admin_password.as_deref(),
+        core.policy,
+    )?;
     let new = NewUser {
-        password: Some(password.clone()),
-        ..NewUser::new(email)
+        password: Some(creds.password.clone()),
+        ..NewUser::new(creds.email)
     };
     if let Some(admin) = core.users.bootstrap_admin(new)? {
         tracing::info!(id = %admin.id, "created the first admin");
-        if generated {
+        if creds.generated {
             println!("usergate: created the first admin; this password is shown only once");
             println!("email: {}", admin.email);
-            println!("password: {}", password.expose());
+            println!("password: {}", creds.password.expose());
         }
     }
     Ok(())
+}
+
+/// The email and password of an admin the operator creates (first start, `admin create`).
+pub(crate) struct AdminCredentials {
+    pub(crate) email: Email,
+    pub(crate) password: Password,
+    /// The password was generated: the caller shows it once, on standard output.
+    pub(crate) generated: bool,
+}
+
+/// Checks the given email and password (or generates a password) against the policy.
+pub(crate) fn admin_credentials(
+    email: &str,
+    password: Option<&str>,
+    policy: PasswordPolicy,
+) -> Result<AdminCredentials, StartError> {
+    let email = Email::parse(email)
+        .map_err(|e| StartError::Config(format!("admin email: {}", describe(&e.problem))))?;
+    let (password, generated) = match password {
+        Some(p) => (p.to_owned(), false),
+        None => (random_token(18)?, true),
+    };
+    let password = policy
+        .check("password", &password)
+        .map_err(|e| StartError::Config(format!("admin password: {}", describe(&e.problem))))?;
+    Ok(AdminCredentials {
+        email,
+        password,
+        generated,
+    })
+}
+
+/// A field problem in words, for an operator.
+fn describe(problem: &Problem) -> String {
+    match problem {
+        Problem::Required => "must not be empty".into(),
+        Problem::NotAnEmail => "is not a valid email address".into(),
+        Problem::TooShort { min } => format!("must be at least {min} characters"),
+        Problem::TooLong { max } => format!("must be at most {max} bytes"),
+        other => format!("is invalid ({other:?})"),
+    }
 }
 
 async fn healthz() -> HttpResponse {

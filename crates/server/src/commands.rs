@@ -4,13 +4,12 @@ use std::sync::Arc;
 
 use serde_json::json;
 use usergate_core::{
-    Actor, Argon2Cost, Argon2Hasher, AuthLimits, Core, Email, NewUser, PasswordPolicy, Role,
-    SystemClock,
+    Actor, Argon2Cost, Argon2Hasher, AuthLimits, Core, NewUser, PasswordPolicy, Role, SystemClock,
 };
 use usergate_store::Store;
-use usergate_web::tokens::random_token;
 
 use crate::StartError;
+use crate::app::admin_credentials;
 use crate::config::{AdminCreateArgs, DbArgs, Dialect};
 
 /// `usergate migrate`.
@@ -38,22 +37,14 @@ pub fn admin_create(args: &AdminCreateArgs) -> Result<(), StartError> {
         policy,
         AuthLimits::default(),
     );
-    let email = Email::parse(&args.email)
-        .map_err(|e| StartError::Config(format!("--email: {:?}", e.problem)))?;
-    let (password, generated) = match &args.password {
-        Some(p) => (p.clone(), false),
-        None => (random_token(18)?, true),
-    };
-    let password = policy
-        .check("password", &password)
-        .map_err(|e| StartError::Config(format!("password: {:?}", e.problem)))?;
+    let creds = admin_credentials(&args.email, args.password.as_deref(), policy)?;
     let new = NewUser {
         role: Role::Admin,
-        password: Some(password.clone()),
-        ..NewUser::new(email)
+        password: Some(creds.password.clone()),
+        ..NewUser::new(creds.email)
     };
     let admin = core.users.create(&Actor::System, new)?;
-    let shown = generated.then(|| password.expose().to_owned());
+    let shown = creds.generated.then(|| creds.password.expose().to_owned());
     if args.json {
         let mut out = json!({"id": admin.id.get(), "email": admin.email.as_str()});
         if let Some(p) = &shown {
