@@ -164,6 +164,10 @@ both_backends! {
             .expect("send");
         let r = usergate_tests::Reply::read(res).await;
         assert_eq!(r.status, 413, "{}", r.body);
+        // The token endpoint too.
+        let big_login = json!({"email": ADMIN_EMAIL, "password": "x".repeat(300_000)});
+        let r = app.call(Method::POST, "/api/auth/token", None, Some(big_login)).await;
+        assert_eq!(r.status, 413);
         let r = app.call(Method::GET, "/api/users/big@example.com", Some(&t), None).await;
         assert_eq!(r.status, 404);
         let r = app.call(Method::GET, "/api/users/chunked@example.com", Some(&t), None).await;
@@ -185,7 +189,11 @@ both_backends! {
             assert_eq!(r.body["email"], "o'neil+tag@Example.com");
         }
         assert_eq!(app.call(Method::GET, "/api/users/nobody@example.com", Some(&t), None).await.status, 404);
-        assert_eq!(app.call(Method::GET, "/api/users/not-an-email", Some(&t), None).await.status, 400);
+        for method in [Method::GET, Method::DELETE] {
+            let r = app.call(method, "/api/users/not-an-email", Some(&t), None).await;
+            assert_eq!(r.status, 400);
+            assert_eq!(r.body["errors"], json!(["'Email' is not a valid email address."]));
+        }
         for i in 0..4 {
             app.create_user(&t, &format!("p{i}@example.com"), PW).await;
         }

@@ -50,14 +50,14 @@ pub struct AdminCreateArgs {
     #[command(flatten)]
     pub db: DbArgs,
     /// The new admin's email.
-    #[arg(long)]
+    #[arg(long, env = "USERGATE_NEW_ADMIN_EMAIL")]
     pub email: String,
     /// The password (else one is generated and printed once). Prefer the variable to the flag:
     /// flags show in process listings.
     #[arg(long, env = "USERGATE_NEW_ADMIN_PASSWORD", hide_env_values = true)]
     pub password: Option<String>,
     /// Print one JSON object instead of `key: value` lines.
-    #[arg(long)]
+    #[arg(long, env = "USERGATE_OUTPUT_JSON")]
     pub json: bool,
 }
 
