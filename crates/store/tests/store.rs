@@ -225,3 +225,79 @@ both!(migrations_are_idempotent, |db: TestDb| {
     assert!(Store::migrate(db.url()).expect("second").is_empty());
     assert!(Store::open(db.url(), None).expect("open").ping().is_ok());
 });
+
+/// `(table, [(column, nullable)])` as `schema.rs` declares them.
+fn declared_schema() -> Vec<(String, Vec<(String, bool)>)> {
+    let text = include_str!("../src/schema.rs");
+    let mut tables = Vec::new();
+    for block in text.split("diesel::table! {").skip(1) {
+        let header = block.lines().find(|l| l.contains('(')).expect("table line");
+        let table = header.split_whitespace().next().expect("name").to_owned();
+        let columns = block
+            .lines()
+            .filter_map(|l| l.trim().split_once(" -> "))
+            .map(|(name, ty)| (name.to_owned(), ty.starts_with("Nullable<")))
+            .collect();
+        tables.push((table, columns));
+    }
+    tables
+}
+
+/// The same, read from a migrated database.
+fn actual_columns(db: &TestDb, table: &str) -> Vec<(String, bool)> {
+    use diesel::prelude::*;
+    use diesel::sql_types::{Bool, Text};
+    #[derive(QueryableByName)]
+    struct Col {
+        #[diesel(sql_type = Text)]
+        name: String,
+        #[diesel(sql_type = Bool)]
+        nullable: bool,
+    }
+    let rows: Vec<Col> = match db.kind() {
+        "postgres" => {
+            let mut c = diesel::PgConnection::establish(db.url()).expect("pg");
+            diesel::sql_query(
+                "SELECT column_name AS name, is_nullable = 'YES' AS nullable \
+                 FROM information_schema.columns WHERE table_name = $1 ORDER BY ordinal_position",
+            )
+            .bind::<Text, _>(table)
+            .load(&mut c)
+            .expect("columns")
+        }
+        _ => {
+            let mut c = diesel::SqliteConnection::establish(db.url()).expect("sqlite");
+            // SQLite reports an INTEGER PRIMARY KEY as nullable; it never is.
+            diesel::sql_query(
+                "SELECT name, (\"notnull\" = 0 AND pk = 0) AS nullable \
+                 FROM pragma_table_info(?) ORDER BY cid",
+            )
+            .bind::<Text, _>(table)
+            .load(&mut c)
+            .expect("columns")
+        }
+    };
+    rows.into_iter().map(|c| (c.name, c.nullable)).collect()
+}
+
+both!(schema_rs_matches_the_migrated_database, |db: TestDb| {
+    Store::migrate(db.url()).expect("migrate");
+    let declared = declared_schema();
+    let shape: Vec<(&str, usize)> = declared
+        .iter()
+        .map(|(t, c)| (t.as_str(), c.len()))
+        .collect();
+    assert_eq!(
+        shape,
+        [("users", 23), ("settings", 2)],
+        "schema.rs was read"
+    );
+    for (table, declared) in declared {
+        assert_eq!(
+            actual_columns(&db, &table),
+            declared,
+            "schema.rs and the {} migrations disagree on table {table}",
+            db.kind()
+        );
+    }
+});
