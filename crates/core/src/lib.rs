@@ -17,6 +17,7 @@ pub mod domain;
 pub mod error;
 pub mod password;
 pub mod ports;
+pub mod query;
 pub mod throttle;
 pub mod user;
 pub mod users;

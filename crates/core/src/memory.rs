@@ -9,6 +9,7 @@ use crate::error::CoreError;
 use crate::ports::{
     Credentials, NewUserRecord, PrincipalRecord, RepoError, UserRepo, UserStore, UserUpdate, Work,
 };
+use crate::query::{Found, Query, matches, order_users};
 use crate::user::{Page, User, UserKey};
 
 #[derive(Clone)]
@@ -110,6 +111,22 @@ impl UserRepo for Tx<'_> {
             .take(page.limit as usize)
             .map(|r| r.user.clone())
             .collect())
+    }
+
+    fn query(&mut self, q: &Query) -> Result<Found<User>, RepoError> {
+        let mut hits: Vec<User> = self
+            .live()
+            .map(|r| r.user.clone())
+            .filter(|u| q.cond.as_ref().is_none_or(|c| matches(c, u) == Some(true)))
+            .collect();
+        hits.sort_by(|a, b| order_users(&q.order, a, b));
+        let total = q.count.then_some(hits.len() as u64);
+        let items = hits
+            .into_iter()
+            .skip(q.page.offset as usize)
+            .take(q.page.limit as usize)
+            .collect();
+        Ok(Found { items, total })
     }
 
     fn update(&mut self, id: UserId, u: &UserUpdate) -> Result<User, RepoError> {

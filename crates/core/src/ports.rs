@@ -7,6 +7,7 @@ use chrono::{NaiveDateTime, Utc};
 
 use crate::domain::{Role, Status, UserId};
 use crate::error::CoreError;
+use crate::query::{Found, Query};
 use crate::user::{Page, Profile, User, UserKey};
 
 /// What a store can fail with, as core needs to tell it apart.
@@ -119,6 +120,8 @@ pub trait UserRepo {
     fn find(&mut self, key: &UserKey) -> Result<Option<User>, RepoError>;
     /// Non-deleted users in creation order.
     fn list(&mut self, page: Page) -> Result<Vec<User>, RepoError>;
+    /// Non-deleted users matching a query, in its order, one page, with the total if asked.
+    fn query(&mut self, query: &Query) -> Result<Found<User>, RepoError>;
     /// Applies a change to a non-deleted user and returns it as it is now (deleted users are
     /// returned once more, by the update that deletes them).
     fn update(&mut self, id: UserId, update: &UserUpdate) -> Result<User, RepoError>;

@@ -7,6 +7,7 @@ use crate::domain::Password;
 use crate::error::{Conflict, CoreError, CoreResult, Denied, Problem};
 use crate::password::PasswordHasher;
 use crate::ports::{self, Clock, NewUserRecord, UserRepo, UserStore, UserUpdate};
+use crate::query::{Found, Query};
 use crate::user::{NewUser, Page, User, UserChanges, UserKey};
 
 /// Creates, reads, changes and deletes users.
@@ -70,6 +71,12 @@ impl UserService {
     pub fn list(&self, actor: &Actor, page: Page) -> CoreResult<Vec<User>> {
         require_admin(actor)?;
         ports::read(&*self.store, |repo| Ok(repo.list(page)?))
+    }
+
+    /// Non-deleted users matching a query (see [`crate::query`]). Admins only.
+    pub fn query(&self, actor: &Actor, query: &Query) -> CoreResult<Found<User>> {
+        require_admin(actor)?;
+        ports::read(&*self.store, |repo| Ok(repo.query(query)?))
     }
 
     /// Changes a user's email, name, role or status. Admins only. A role or status change kills

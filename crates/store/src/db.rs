@@ -79,6 +79,8 @@ impl Backend {
                      PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
                 )
                 .map_err(|e| StoreError::Connect(format!("{path}: {e}")))?;
+                crate::query::register_lower(&mut conn)
+                    .map_err(|e| StoreError::Connect(format!("{path}: {e}")))?;
                 Ok(DbConnection::Sqlite(conn))
             }
         }

@@ -6,10 +6,12 @@ use usergate_core::domain::{Email, Role, Status, UserId};
 use usergate_core::ports::{
     Credentials, NewUserRecord, PrincipalRecord, RepoError, UserRepo, UserUpdate,
 };
+use usergate_core::query::{Found, Query};
 use usergate_core::user::{Page, Profile, User, UserKey};
 
 use crate::db::{self, DbConnection};
 use crate::error::{Db, StoreError};
+use crate::query;
 use crate::schema::users;
 
 /// A user row, in `users::all_columns` order.
@@ -219,6 +221,24 @@ impl UserRepo for Repo<'_> {
             .load(self.0)
             .db()?;
         to_users(rows)
+    }
+
+    fn query(&mut self, q: &Query) -> Result<Found<User>, RepoError> {
+        let rows: Vec<UserRow> = query::ordered(query::matching(q), &q.order)
+            .limit(i64::from(q.page.limit))
+            .offset(i64::try_from(q.page.offset).unwrap_or(i64::MAX))
+            .load(self.0)
+            .db()?;
+        let total = if q.count {
+            let n: i64 = query::matching(q).count().get_result(self.0).db()?;
+            Some(u64::try_from(n).unwrap_or(0))
+        } else {
+            None
+        };
+        Ok(Found {
+            items: to_users(rows)?,
+            total,
+        })
     }
 
     fn update(&mut self, id: UserId, u: &UserUpdate) -> Result<User, RepoError> {
