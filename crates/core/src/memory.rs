@@ -10,7 +10,7 @@ use crate::ports::{
     Credentials, NewUserRecord, PrincipalRecord, RepoError, UserRepo, UserStore, UserUpdate, Work,
 };
 use crate::query::{Found, Query, matches, order_users};
-use crate::user::{Page, User, UserKey};
+use crate::user::{User, UserKey};
 
 #[derive(Clone)]
 struct Row {
@@ -102,15 +102,6 @@ impl UserRepo for Tx<'_> {
                 UserKey::Email(e) => r.user.email.normalized() == e.normalized(),
             })
             .map(|r| r.user.clone()))
-    }
-
-    fn list(&mut self, page: Page) -> Result<Vec<User>, RepoError> {
-        Ok(self
-            .live()
-            .skip(page.offset as usize)
-            .take(page.limit as usize)
-            .map(|r| r.user.clone())
-            .collect())
     }
 
     fn query(&mut self, q: &Query) -> Result<Found<User>, RepoError> {

@@ -8,7 +8,7 @@ use chrono::{NaiveDateTime, Utc};
 use crate::domain::{Role, Status, UserId};
 use crate::error::CoreError;
 use crate::query::{Found, Query};
-use crate::user::{Page, Profile, User, UserKey};
+use crate::user::{Profile, User, UserKey};
 
 /// What a store can fail with, as core needs to tell it apart.
 #[derive(Debug, thiserror::Error)]
@@ -118,8 +118,6 @@ pub trait UserRepo {
     fn insert(&mut self, user: &NewUserRecord) -> Result<User, RepoError>;
     /// A non-deleted user by id or email.
     fn find(&mut self, key: &UserKey) -> Result<Option<User>, RepoError>;
-    /// Non-deleted users in creation order.
-    fn list(&mut self, page: Page) -> Result<Vec<User>, RepoError>;
     /// Non-deleted users matching a query, in its order, one page, with the total if asked.
     fn query(&mut self, query: &Query) -> Result<Found<User>, RepoError>;
     /// Applies a change to a non-deleted user and returns it as it is now (deleted users are

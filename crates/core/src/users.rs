@@ -7,7 +7,7 @@ use crate::domain::Password;
 use crate::error::{Conflict, CoreError, CoreResult, Denied, Problem};
 use crate::password::PasswordHasher;
 use crate::ports::{self, Clock, NewUserRecord, UserRepo, UserStore, UserUpdate};
-use crate::query::{Found, Query};
+use crate::query::{Direction, Field, Found, Query};
 use crate::user::{NewUser, Page, User, UserChanges, UserKey};
 
 /// Creates, reads, changes and deletes users.
@@ -69,8 +69,13 @@ impl UserService {
 
     /// Non-deleted users in creation order. Admins only.
     pub fn list(&self, actor: &Actor, page: Page) -> CoreResult<Vec<User>> {
-        require_admin(actor)?;
-        ports::read(&*self.store, |repo| Ok(repo.list(page)?))
+        let by_creation = Query {
+            cond: None,
+            order: vec![(Field::CreatedAt, Direction::Asc)],
+            page,
+            count: false,
+        };
+        self.query(actor, &by_creation).map(|found| found.items)
     }
 
     /// Non-deleted users matching a query (see [`crate::query`]). Admins only.

@@ -145,16 +145,20 @@ pub fn ordered(
 ) -> users::BoxedQuery<'static, Backend> {
     for (field, dir) in order {
         let desc = *dir == Direction::Desc;
-        let nulls: Expr<Bool> = match column(*field) {
-            Column::Int(c) => Box::new(c.is_null()),
-            Column::Text(c) => Box::new(c.is_null()),
-            Column::Time(c) => Box::new(c.is_null()),
-        };
-        q = if desc {
-            q.then_order_by(nulls.desc())
-        } else {
-            q.then_order_by(nulls.asc())
-        };
+        // Only for fields that can be empty: on the others it would keep an index from
+        // serving the order.
+        if field.nullable() {
+            let nulls: Expr<Bool> = match column(*field) {
+                Column::Int(c) => Box::new(c.is_null()),
+                Column::Text(c) => Box::new(c.is_null()),
+                Column::Time(c) => Box::new(c.is_null()),
+            };
+            q = if desc {
+                q.then_order_by(nulls.desc())
+            } else {
+                q.then_order_by(nulls.asc())
+            };
+        }
         q = match (column(*field), desc) {
             (Column::Int(c), false) => q.then_order_by(c.asc()),
             (Column::Int(c), true) => q.then_order_by(c.desc()),

@@ -7,7 +7,7 @@ use usergate_core::ports::{
     Credentials, NewUserRecord, PrincipalRecord, RepoError, UserRepo, UserUpdate,
 };
 use usergate_core::query::{Found, Query};
-use usergate_core::user::{Page, Profile, User, UserKey};
+use usergate_core::user::{Profile, User, UserKey};
 
 use crate::db::{self, DbConnection};
 use crate::error::{Db, StoreError};
@@ -211,16 +211,6 @@ impl UserRepo for Repo<'_> {
         };
         let row: Option<UserRow> = query.first(self.0).optional().db()?;
         row.map(User::try_from).transpose()
-    }
-
-    fn list(&mut self, page: Page) -> Result<Vec<User>, RepoError> {
-        let rows: Vec<UserRow> = Self::live()
-            .order((users::created_at.asc(), users::id.asc()))
-            .limit(i64::from(page.limit))
-            .offset(i64::try_from(page.offset).unwrap_or(i64::MAX))
-            .load(self.0)
-            .db()?;
-        to_users(rows)
     }
 
     fn query(&mut self, q: &Query) -> Result<Found<User>, RepoError> {

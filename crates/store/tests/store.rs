@@ -6,6 +6,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use usergate_core::domain::{Role, Status, UserId};
 use usergate_core::ports::{self, NewUserRecord, SettingsStore, UserUpdate};
+use usergate_core::query::{Direction, Field, Query};
 use usergate_core::{CoreError, Email, Page, Profile, UserKey};
 use usergate_store::Store;
 use usergate_store::testdb::TestDb;
@@ -36,6 +37,19 @@ fn record(email: &str) -> NewUserRecord {
 fn insert(store: &Store, email: &str) -> Result<usergate_core::User, CoreError> {
     let r = record(email);
     ports::write(store, |repo| Ok(repo.insert(&r)?))
+}
+
+/// A page of users in creation order (ties broken by id).
+fn list(store: &Store, limit: u32, offset: u64) -> Vec<usergate_core::User> {
+    let q = Query {
+        cond: None,
+        order: vec![(Field::CreatedAt, Direction::Asc)],
+        page: Page { limit, offset },
+        count: false,
+    };
+    ports::read(store, |repo| Ok(repo.query(&q)?))
+        .expect("list")
+        .items
 }
 
 macro_rules! both {
@@ -156,13 +170,7 @@ both!(a_failed_unit_of_work_leaves_nothing, |db: TestDb| {
         Err(CoreError::Internal("fails after the insert".into()))
     });
     assert!(result.is_err());
-    let all = ports::read(&store, |repo| {
-        Ok(repo.list(Page {
-            limit: 10,
-            offset: 0,
-        })?)
-    })
-    .expect("list");
+    let all = list(&store, 10, 0);
     assert!(all.is_empty(), "the insert was rolled back");
     // The connection went back to the pool healthy.
     insert(&store, "half@example.com").expect("insert after rollback");
@@ -173,13 +181,7 @@ both!(lists_are_in_creation_order_and_page, |db: TestDb| {
     for i in 0..5 {
         insert(&store, &format!("u{i}@example.com")).expect("insert");
     }
-    let page = ports::read(&store, |repo| {
-        Ok(repo.list(Page {
-            limit: 2,
-            offset: 1,
-        })?)
-    })
-    .expect("list");
+    let page = list(&store, 2, 1);
     let emails: Vec<_> = page.iter().map(|u| u.email.as_str().to_owned()).collect();
     assert_eq!(emails, ["u1@example.com", "u2@example.com"]);
 });
