@@ -147,14 +147,7 @@ pub struct UserChanges {
     pub status: Option<Coarse<Status>>,
 }
 
-impl UserChanges {
-    /// Whether nothing would change.
-    pub fn is_empty(&self) -> bool {
-        self.email.is_none() && self.name.is_none() && self.role.is_none() && self.status.is_none()
-    }
-}
-
-/// One page of a list, in creation order.
+/// One page of results (the order is the query's).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Page {
     /// At most this many users.
