@@ -2,6 +2,8 @@
 //! resolution of a verified token to the caller's current principal.
 
 use std::net::IpAddr;
+
+use chrono::NaiveDateTime;
 use std::sync::Arc;
 
 use crate::access::Principal;
@@ -117,13 +119,26 @@ impl AuthService {
         })
     }
 
-    /// Resolves a verified credential (user id and the credentials version it carries) to the
-    /// caller's current principal. A deleted, inactive or changed user is `Revoked`.
-    pub fn resolve(&self, id: UserId, credentials_version: i64) -> CoreResult<Principal> {
-        let record = ports::read(&*self.store, |repo| Ok(repo.principal(id)?))?;
+    /// Resolves a verified credential (user id, the credentials version it carries, and its
+    /// `jti` where single tokens can be revoked) to the caller's current principal. A deleted,
+    /// inactive or changed user, or a revoked token, is `Revoked`.
+    pub fn resolve(
+        &self,
+        id: UserId,
+        credentials_version: i64,
+        jti: Option<&str>,
+    ) -> CoreResult<Principal> {
+        let (record, revoked) = ports::read(&*self.store, |repo| {
+            let revoked = match jti {
+                Some(jti) => repo.is_token_revoked(jti)?,
+                None => false,
+            };
+            Ok((repo.principal(id)?, revoked))
+        })?;
         match record {
             Some(r)
-                if !r.deleted
+                if !revoked
+                    && !r.deleted
                     && r.status == Status::Active
                     && r.credentials_version == credentials_version =>
             {
@@ -136,6 +151,15 @@ impl AuthService {
             }
             _ => Err(CoreError::Unauthenticated(AuthFailure::Revoked)),
         }
+    }
+
+    /// Revokes one token until it expires (logout; the old token of a refresh). Only the token
+    /// dies: the user's other tokens live on.
+    pub fn revoke_token(&self, jti: &str, expires_at: NaiveDateTime) -> CoreResult<()> {
+        let now = self.clock.now();
+        ports::write(&*self.store, |repo| {
+            Ok(repo.revoke_token(jti, expires_at, now)?)
+        })
     }
 
     /// Counts a request that carried no valid credential against its address's limit.

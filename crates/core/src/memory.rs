@@ -2,6 +2,8 @@
 //! only when the work succeeds, like a real database.
 
 use std::sync::Mutex;
+
+use chrono::NaiveDateTime;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::domain::{Email, Role, Status, UserId};
@@ -19,40 +21,53 @@ struct Row {
     deleted: bool,
 }
 
+#[derive(Clone, Default)]
+struct State {
+    rows: Vec<Row>,
+    revoked: Vec<(String, NaiveDateTime)>,
+}
+
 #[derive(Default)]
 pub(crate) struct MemoryStore {
-    rows: Mutex<Vec<Row>>,
+    state: Mutex<State>,
     pub(crate) writes: AtomicUsize,
 }
 
 struct Tx<'a> {
     rows: &'a mut Vec<Row>,
+    revoked: &'a mut Vec<(String, NaiveDateTime)>,
 }
 
 impl UserStore for MemoryStore {
     fn write(&self, work: Work<'_>) -> Result<(), CoreError> {
         self.writes.fetch_add(1, Ordering::SeqCst);
-        let mut rows = self.rows.lock().expect("lock");
-        let mut copy = rows.clone();
-        work(&mut Tx { rows: &mut copy })?;
-        *rows = copy;
+        let mut state = self.state.lock().expect("lock");
+        let mut copy = state.clone();
+        work(&mut Tx {
+            rows: &mut copy.rows,
+            revoked: &mut copy.revoked,
+        })?;
+        *state = copy;
         Ok(())
     }
 
     fn read(&self, work: Work<'_>) -> Result<(), CoreError> {
-        let mut copy = self.rows.lock().expect("lock").clone();
-        work(&mut Tx { rows: &mut copy })
+        let mut copy = self.state.lock().expect("lock").clone();
+        work(&mut Tx {
+            rows: &mut copy.rows,
+            revoked: &mut copy.revoked,
+        })
     }
 }
 
 impl MemoryStore {
     pub(crate) fn hash_of(&self, id: UserId) -> Option<String> {
-        let rows = self.rows.lock().expect("lock");
-        rows.iter().find(|r| r.user.id == id)?.hash.clone()
+        let state = self.state.lock().expect("lock");
+        state.rows.iter().find(|r| r.user.id == id)?.hash.clone()
     }
 
     pub(crate) fn row_count(&self) -> usize {
-        self.rows.lock().expect("lock").len()
+        self.state.lock().expect("lock").rows.len()
     }
 }
 
@@ -206,6 +221,23 @@ impl UserRepo for Tx<'_> {
 
     fn any_admin(&mut self) -> Result<bool, RepoError> {
         Ok(self.live().any(|r| r.user.role == Role::Admin))
+    }
+
+    fn revoke_token(
+        &mut self,
+        jti: &str,
+        expires_at: NaiveDateTime,
+        now: NaiveDateTime,
+    ) -> Result<(), RepoError> {
+        self.revoked.retain(|(_, exp)| *exp >= now);
+        if !self.revoked.iter().any(|(j, _)| j == jti) {
+            self.revoked.push((jti.to_owned(), expires_at));
+        }
+        Ok(())
+    }
+
+    fn is_token_revoked(&mut self, jti: &str) -> Result<bool, RepoError> {
+        Ok(self.revoked.iter().any(|(j, _)| j == jti))
     }
 }
 

@@ -137,6 +137,16 @@ pub trait UserRepo {
     fn lock_admin_set(&mut self) -> Result<(), RepoError>;
     /// Whether any non-deleted admin exists (bootstrap).
     fn any_admin(&mut self) -> Result<bool, RepoError>;
+    /// Revokes one token (by its `jti`) until `expires_at`, and forgets revocations of tokens
+    /// that expired before `now`. Revoking twice is not an error.
+    fn revoke_token(
+        &mut self,
+        jti: &str,
+        expires_at: NaiveDateTime,
+        now: NaiveDateTime,
+    ) -> Result<(), RepoError>;
+    /// Whether a token was revoked.
+    fn is_token_revoked(&mut self, jti: &str) -> Result<bool, RepoError>;
 }
 
 /// A unit of work against a [`UserRepo`]; it returns its result through what it captures.

@@ -140,7 +140,10 @@ impl World {
             .expect("create")
     }
     fn principal_alive(&self, u: &User) -> bool {
-        self.core.auth.resolve(u.id, u.credentials_version).is_ok()
+        self.core
+            .auth
+            .resolve(u.id, u.credentials_version, None)
+            .is_ok()
     }
 }
 
@@ -518,6 +521,42 @@ fn names_are_derived_once() {
     assert_eq!(n.derived_name(), "Tomo Smith");
     n.name = Some("T. S.".into());
     assert_eq!(n.derived_name(), "T. S.");
+}
+
+#[test]
+fn a_revoked_token_dies_alone() {
+    let w = world();
+    let u = w.create("r@example.com", Role::User);
+    let auth = &w.core.auth;
+    let later = SystemClock.now() + chrono::Duration::hours(1);
+    assert!(
+        auth.resolve(u.id, u.credentials_version, Some("one"))
+            .is_ok()
+    );
+    auth.revoke_token("one", later).expect("revoke");
+    auth.revoke_token("one", later)
+        .expect("revoking twice is fine");
+    assert!(matches!(
+        auth.resolve(u.id, u.credentials_version, Some("one")),
+        Err(CoreError::Unauthenticated(AuthFailure::Revoked))
+    ));
+    assert!(
+        auth.resolve(u.id, u.credentials_version, Some("two"))
+            .is_ok()
+    );
+    assert!(auth.resolve(u.id, u.credentials_version, None).is_ok());
+    // Revocations of tokens that have expired anyway are forgotten.
+    let past = SystemClock.now() - chrono::Duration::hours(1);
+    auth.revoke_token("old", past).expect("revoke");
+    auth.revoke_token("three", later).expect("revoke");
+    assert!(
+        auth.resolve(u.id, u.credentials_version, Some("old"))
+            .is_ok()
+    );
+    assert!(
+        auth.resolve(u.id, u.credentials_version, Some("one"))
+            .is_err()
+    );
 }
 
 #[test]

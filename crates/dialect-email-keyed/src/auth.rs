@@ -38,8 +38,10 @@ impl FromRequest for Caller {
                     Ok(verified) => {
                         let core = state.core.clone();
                         let resolved = blocking(move || {
+                            // This dialect has no logout: its tokens die with their user's
+                            // credentials version only.
                             core.auth
-                                .resolve(verified.user, verified.credentials_version)
+                                .resolve(verified.user, verified.credentials_version, None)
                         })
                         .await;
                         match resolved {

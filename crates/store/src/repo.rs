@@ -12,7 +12,7 @@ use usergate_core::user::{Profile, User, UserKey};
 use crate::db::{self, DbConnection};
 use crate::error::{Db, StoreError};
 use crate::query;
-use crate::schema::users;
+use crate::schema::{revoked_tokens, users};
 
 /// A user row, in `users::all_columns` order.
 #[derive(Queryable)]
@@ -313,6 +313,41 @@ impl UserRepo for Repo<'_> {
 
     fn lock_admin_set(&mut self) -> Result<(), RepoError> {
         db::lock_admin_set(self.0).db()
+    }
+
+    fn revoke_token(
+        &mut self,
+        jti: &str,
+        expires_at: NaiveDateTime,
+        now: NaiveDateTime,
+    ) -> Result<(), RepoError> {
+        diesel::delete(revoked_tokens::table.filter(revoked_tokens::expires_at.lt(now)))
+            .execute(self.0)
+            .db()?;
+        let revoked = revoked_tokens::table
+            .find(jti)
+            .count()
+            .get_result::<i64>(self.0)
+            .db()?;
+        if revoked == 0 {
+            diesel::insert_into(revoked_tokens::table)
+                .values((
+                    revoked_tokens::jti.eq(jti),
+                    revoked_tokens::expires_at.eq(expires_at),
+                ))
+                .execute(self.0)
+                .db()?;
+        }
+        Ok(())
+    }
+
+    fn is_token_revoked(&mut self, jti: &str) -> Result<bool, RepoError> {
+        let n: i64 = revoked_tokens::table
+            .find(jti)
+            .count()
+            .get_result(self.0)
+            .db()?;
+        Ok(n > 0)
     }
 
     fn any_admin(&mut self) -> Result<bool, RepoError> {

@@ -35,3 +35,10 @@ diesel::table! {
         value -> Text,
     }
 }
+
+diesel::table! {
+    revoked_tokens (jti) {
+        jti -> Text,
+        expires_at -> Timestamp,
+    }
+}

@@ -212,6 +212,24 @@ both!(admins_who_can_log_in_are_counted, |db: TestDb| {
     );
 });
 
+both!(revoked_tokens_are_kept_until_they_expire, |db: TestDb| {
+    let store = open(&db);
+    let now = chrono::Utc::now().naive_utc();
+    let hour = chrono::Duration::hours(1);
+    let revoked =
+        |jti: &str| ports::read(&store, |repo| Ok(repo.is_token_revoked(jti)?)).expect("read");
+    let revoke = |jti: &str, exp| {
+        ports::write(&store, |repo| Ok(repo.revoke_token(jti, exp, now)?)).expect("revoke")
+    };
+    revoke("a", now + hour);
+    revoke("a", now + hour);
+    revoke("stale", now - hour);
+    assert!(revoked("a") && revoked("stale") && !revoked("b"));
+    revoke("b", now + hour);
+    assert!(revoked("a") && revoked("b"));
+    assert!(!revoked("stale"), "pruned once its token expired");
+});
+
 both!(settings_agree_across_instances, |db: TestDb| {
     let a = open(&db);
     let b = Store::open(db.url(), Some(2)).expect("second instance");
@@ -223,7 +241,7 @@ both!(settings_agree_across_instances, |db: TestDb| {
 
 both!(migrations_are_idempotent, |db: TestDb| {
     let applied = Store::migrate(db.url()).expect("first");
-    assert_eq!(applied.len(), 1);
+    assert_eq!(applied.len(), 2);
     assert!(Store::migrate(db.url()).expect("second").is_empty());
     assert!(Store::open(db.url(), None).expect("open").ping().is_ok());
 });
@@ -291,7 +309,7 @@ both!(schema_rs_matches_the_migrated_database, |db: TestDb| {
         .collect();
     assert_eq!(
         shape,
-        [("users", 23), ("settings", 2)],
+        [("users", 23), ("settings", 2), ("revoked_tokens", 2)],
         "schema.rs was read"
     );
     for (table, declared) in declared {
