@@ -11,16 +11,19 @@ fn repo_file(path: &str) -> PathBuf {
 
 #[test]
 fn committed_openapi_documents_match_the_code() {
-    let generated = usergate_dialect_email_keyed::openapi()
-        .to_pretty_json()
-        .expect("json");
-    let path = repo_file("openapi/email-keyed.json");
-    let committed = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        committed.trim_end() == generated.trim_end(),
-        "{} is stale: run `cargo run -- openapi email-keyed > openapi/email-keyed.json`",
-        path.display()
-    );
+    for (name, doc) in [
+        ("email-keyed", usergate_dialect_email_keyed::openapi()),
+        ("dreamfactory", usergate_dialect_dreamfactory::openapi()),
+    ] {
+        let generated = doc.to_pretty_json().expect("json");
+        let path = repo_file(&format!("openapi/{name}.json"));
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed.trim_end() == generated.trim_end(),
+            "{} is stale: run `cargo run -- openapi {name} > openapi/{name}.json`",
+            path.display()
+        );
+    }
 }
 
 #[test]

@@ -7,7 +7,7 @@ use chrono::NaiveDateTime;
 use std::sync::Arc;
 
 use crate::access::Principal;
-use crate::domain::{Status, UserId, normalize_email};
+use crate::domain::{Role, Status, UserId, normalize_email};
 use crate::error::{AuthFailure, CoreError, CoreResult};
 use crate::password::PasswordHasher;
 use crate::ports::{self, Clock, UserStore, UserUpdate};
@@ -76,6 +76,19 @@ impl AuthService {
     /// verification). Failures count against the account and the address; too many are
     /// answered `RateLimited` before any password is checked.
     pub fn login(&self, email: &str, password: &str, from: Option<IpAddr>) -> CoreResult<User> {
+        self.login_where(email, password, from, |_| true)
+    }
+
+    /// [`AuthService::login`] for the users `accept` admits (DreamFactory's admin and user session
+    /// endpoints each admit one kind): any other user gets the same answer as a wrong password,
+    /// after the same work, and the failure counts against the throttle.
+    pub fn login_where(
+        &self,
+        email: &str,
+        password: &str,
+        from: Option<IpAddr>,
+        accept: impl Fn(Role) -> bool,
+    ) -> CoreResult<User> {
         let account = normalize_email(email);
         let now = self.clock.instant();
         let blocked = [
@@ -93,7 +106,7 @@ impl AuthService {
                 false
             }
         };
-        let creds = creds.filter(|c| verified && c.status == Status::Active);
+        let creds = creds.filter(|c| verified && c.status == Status::Active && accept(c.role));
         let Some(creds) = creds else {
             let _ = self.limits.account.hit(&account, now);
             if let Some(ip) = from {
@@ -151,6 +164,14 @@ impl AuthService {
             }
             _ => Err(CoreError::Unauthenticated(AuthFailure::Revoked)),
         }
+    }
+
+    /// The caller's own record (a session's "who am I"), whatever its role.
+    pub fn current_user(&self, principal: &Principal) -> CoreResult<User> {
+        ports::read(&*self.store, |repo| {
+            repo.find(&UserKey::Id(principal.id))?
+                .ok_or(CoreError::Unauthenticated(AuthFailure::Revoked))
+        })
     }
 
     /// Revokes one token until it expires (logout; the old token of a refresh). Only the token

@@ -524,6 +524,40 @@ fn names_are_derived_once() {
 }
 
 #[test]
+fn login_where_refuses_other_kinds_like_a_wrong_password() {
+    let w = world();
+    w.create("plain@example.com", Role::User);
+    let admins_only = |r: Role| r == Role::Admin;
+    let wrong_kind = w
+        .core
+        .auth
+        .login_where("plain@example.com", PW, None, admins_only);
+    let wrong_pw = w
+        .core
+        .auth
+        .login_where("root@example.com", "nope nope", None, admins_only);
+    assert_eq!(format!("{wrong_kind:?}"), format!("{wrong_pw:?}"));
+    assert!(
+        w.core
+            .auth
+            .login_where("root@example.com", PW, None, admins_only)
+            .is_ok()
+    );
+    let me = w
+        .core
+        .auth
+        .login("plain@example.com", PW, None)
+        .expect("login");
+    let p = Principal {
+        id: me.id,
+        role: me.role,
+        status: me.status,
+        credentials_version: me.credentials_version,
+    };
+    assert_eq!(w.core.auth.current_user(&p).expect("me").email, me.email);
+}
+
+#[test]
 fn a_revoked_token_dies_alone() {
     let w = world();
     let u = w.create("r@example.com", Role::User);

@@ -1,7 +1,136 @@
 //! The DreamFactory System API dialect (`/api/v2`). Spec: `shared/dialects/dreamfactory.md`.
 //!
-//! Work in progress (issue 4): so far only the filter grammar ([`filter`]), which turns
-//! DreamFactory's `filter=` parameter into a tree. The endpoints, sessions and the translation
-//! of a tree into a store query come next; nothing of this crate is mounted yet.
+//! In progress (issue 4). Served so far: the sessions (`/api/v2/system/admin/session`,
+//! `/api/v2/user/session`: log in, describe, refresh, log out). Built and tested but not yet
+//! wired to an endpoint: the filter grammar ([`filter`]). Still to come: `/system/user` and
+//! `/system/admin`, batches, invitations, the admin app's endpoints.
+//!
+//! # Decisions where the spec is silent
+//! - `host` in the session object is `usergate` (DreamFactory puts its machine's name there;
+//!   clients do not read it).
+//! - `remember_me` is accepted and ignored: no "forever" sessions (the JWT says `forever: false`).
+//! - `DELETE .../session` answers `{"success":true}` even without a usable token: logging out
+//!   is idempotent. With a token, even an expired one within the refresh window, it is revoked.
+//! - A refreshed or logged-out token stays revoked until it could no longer be refreshed
+//!   (its expiry plus the refresh window), so an old token cannot be refreshed twice.
+//! - A refresh whose token is older than the window answers 401 `Token refresh failed. ...`;
+//!   a revoked token answers 403 (blacklisted), as on every other endpoint.
+//! - Login bodies are read as JSON whatever their `Content-Type` (DreamFactory's SDKs do not
+//!   all send one).
+//! - The session token is read from `Authorization: Bearer`, `X-DreamFactory-Session-Token` and
+//!   the `session_token` query parameter; not from a request body.
 
+pub mod auth;
+pub mod error;
 pub mod filter;
+pub mod openapi;
+pub mod routes;
+pub mod wire;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::error::JsonPayloadError;
+use actix_web::middleware::{Next, from_fn};
+use actix_web::{ResponseError, web};
+use usergate_core::Core;
+use usergate_web::{TokenService, declares_body_over};
+use utoipa::OpenApi as _;
+
+use crate::error::DfError;
+
+/// The dialect's settings.
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    /// Lifetime of a session token (DreamFactory: 24 h).
+    pub token_ttl: Duration,
+    /// How long after expiry a token can still be refreshed (DreamFactory: 14 days).
+    pub refresh_ttl: Duration,
+    /// The request body cap, in bytes.
+    pub max_body: usize,
+}
+
+/// What the handlers share.
+pub struct State {
+    /// The core services.
+    pub core: Core,
+    /// The token service (shared by every dialect).
+    pub tokens: Arc<TokenService>,
+    /// This dialect's settings.
+    pub settings: Settings,
+}
+
+/// The OpenAPI document of this dialect.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    openapi::ApiDoc::openapi()
+}
+
+/// Mounts the dialect under `/api/v2` (register it before anything mounted at `/api`).
+pub fn configure(state: State) -> impl FnOnce(&mut web::ServiceConfig) {
+    move |cfg| {
+        let cap = state.settings.max_body;
+        let json = web::JsonConfig::default()
+            .limit(cap)
+            .content_type(|_| true)
+            .content_type_required(false)
+            .error_handler(move |e, _| json_error(e, cap).into());
+        cfg.service(
+            web::scope("/api/v2")
+                .app_data(web::Data::new(state))
+                .app_data(json)
+                .wrap(from_fn(move |req, next| body_cap(cap, req, next)))
+                .service(
+                    web::resource("/system/admin/session")
+                        .route(web::post().to(routes::admin_login))
+                        .route(web::get().to(routes::admin_session))
+                        .route(web::put().to(routes::admin_refresh))
+                        .route(web::delete().to(routes::admin_logout)),
+                )
+                .service(
+                    web::resource("/user/session")
+                        .route(web::post().to(routes::user_login))
+                        .route(web::get().to(routes::user_session))
+                        .route(web::put().to(routes::user_refresh))
+                        .route(web::delete().to(routes::user_logout)),
+                ),
+        );
+    }
+}
+
+async fn body_cap(
+    cap: usize,
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if declares_body_over(&req, cap) {
+        let res = too_large(cap).error_response();
+        return Ok(req.into_response(res).map_into_right_body());
+    }
+    next.call(req)
+        .await
+        .map(ServiceResponse::map_into_left_body)
+}
+
+fn too_large(cap: usize) -> DfError {
+    DfError::new(
+        actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
+        format!("The request body is too large (the limit is {cap} bytes)."),
+    )
+}
+
+/// JSON extractor failures in DreamFactory's envelope, without echoing the body.
+fn json_error(e: JsonPayloadError, cap: usize) -> DfError {
+    match e {
+        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+            too_large(cap)
+        }
+        JsonPayloadError::Deserialize(e) => DfError::bad_request(format!(
+            "Invalid data supplied. The request body is not valid JSON (line {}, column {}).",
+            e.line(),
+            e.column()
+        )),
+        _ => DfError::bad_request("Invalid data supplied. The request body could not be read."),
+    }
+}

@@ -14,6 +14,7 @@ use usergate_core::{
     Argon2Cost, Argon2Hasher, AuthLimits, Core, CoreError, Email, NewUser, Password,
     PasswordPolicy, Problem, SystemClock,
 };
+use usergate_dialect_dreamfactory as dreamfactory;
 use usergate_dialect_email_keyed as email_keyed;
 use usergate_store::{Store, StoreError};
 use usergate_web::TokenService;
@@ -98,6 +99,11 @@ pub async fn start(args: ServeArgs, signals: bool) -> Result<Running, StartError
         store: store.clone(),
         accepting: accepting.clone(),
     };
+    let df_settings = dreamfactory::Settings {
+        token_ttl: args.dreamfactory_token_ttl,
+        refresh_ttl: args.dreamfactory_refresh_ttl,
+        max_body: args.max_body,
+    };
     let ek_settings = email_keyed::Settings {
         token_ttl: args.email_keyed_token_ttl,
         max_body: args.max_body,
@@ -108,10 +114,22 @@ pub async fn start(args: ServeArgs, signals: bool) -> Result<Running, StartError
             .app_data(web::Data::new(health.clone()))
             .route("/healthz", web::get().to(healthz))
             .route("/readyz", web::get().to(readyz))
-            .service(SwaggerUi::new("/docs/{_:.*}").urls(vec![(
-                Url::new("email-keyed", "/docs/openapi/email-keyed.json"),
-                email_keyed::openapi(),
-            )]))
+            .service(SwaggerUi::new("/docs/{_:.*}").urls(vec![
+                (
+                    Url::new("email-keyed", "/docs/openapi/email-keyed.json"),
+                    email_keyed::openapi(),
+                ),
+                (
+                    Url::new("dreamfactory", "/docs/openapi/dreamfactory.json"),
+                    dreamfactory::openapi(),
+                ),
+            ]))
+            // /api/v2 before /api: the email-keyed scope would take every /api path.
+            .configure(dreamfactory::configure(dreamfactory::State {
+                core: core.clone(),
+                tokens: tokens.clone(),
+                settings: df_settings,
+            }))
             .configure(email_keyed::configure(email_keyed::State {
                 core: core.clone(),
                 tokens: tokens.clone(),

@@ -65,6 +65,7 @@ pub fn admin_create(args: &AdminCreateArgs) -> Result<(), StartError> {
 pub fn openapi(dialect: Dialect) -> Result<String, StartError> {
     let doc = match dialect {
         Dialect::EmailKeyed => usergate_dialect_email_keyed::openapi(),
+        Dialect::Dreamfactory => usergate_dialect_dreamfactory::openapi(),
     };
     doc.to_pretty_json()
         .map_err(|e| StartError::Config(format!("OpenAPI document: {e}")))

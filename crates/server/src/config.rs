@@ -66,6 +66,8 @@ pub struct AdminCreateArgs {
 pub enum Dialect {
     /// The email-keyed `/api/users` dialect.
     EmailKeyed,
+    /// The DreamFactory System API (`/api/v2`).
+    Dreamfactory,
 }
 
 /// Log line format.
@@ -142,6 +144,12 @@ pub struct ServeArgs {
     /// Lifetime of email-keyed tokens (`3600s`, `60m`, `1h`).
     #[arg(long, env = "USERGATE_EMAIL_KEYED_TOKEN_TTL", default_value = "3600s", value_parser = parse_ttl)]
     pub email_keyed_token_ttl: Duration,
+    /// Lifetime of DreamFactory session tokens.
+    #[arg(long, env = "USERGATE_DREAMFACTORY_TOKEN_TTL", default_value = "24h", value_parser = parse_ttl)]
+    pub dreamfactory_token_ttl: Duration,
+    /// How long after expiry a DreamFactory session token can still be refreshed.
+    #[arg(long, env = "USERGATE_DREAMFACTORY_REFRESH_TTL", default_value = "14d", value_parser = parse_ttl_or_zero)]
+    pub dreamfactory_refresh_ttl: Duration,
     /// On SIGTERM, how long `/readyz` answers 503 before the server stops taking requests.
     #[arg(long, env = "USERGATE_SHUTDOWN_DRAIN", default_value = "5s", value_parser = parse_ttl_or_zero)]
     pub shutdown_drain: Duration,

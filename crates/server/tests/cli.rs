@@ -16,21 +16,21 @@ fn usergate() -> Command {
 }
 
 #[test]
-fn openapi_prints_the_committed_document() {
-    let out = usergate()
-        .args(["openapi", "email-keyed"])
-        .output()
-        .expect("run");
-    assert!(out.status.success());
-    let committed = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../openapi/email-keyed.json"
-    ))
-    .expect("committed document");
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout).trim_end(),
-        committed.trim_end()
-    );
+fn openapi_prints_the_committed_documents() {
+    for dialect in ["email-keyed", "dreamfactory"] {
+        let out = usergate().args(["openapi", dialect]).output().expect("run");
+        assert!(out.status.success());
+        let committed = std::fs::read_to_string(format!(
+            "{}/../../openapi/{dialect}.json",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .expect("committed document");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout).trim_end(),
+            committed.trim_end(),
+            "{dialect}"
+        );
+    }
 }
 
 #[test]

@@ -7,7 +7,6 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use usergate_core::{AuthFailure, CoreError, UserId};
@@ -30,6 +29,12 @@ pub struct Claims {
     pub ver: i64,
     /// `usergate:<dialect>`.
     pub aud: String,
+    /// The user id as a number (DreamFactory's clients read it).
+    #[serde(default)]
+    pub user_id: i64,
+    /// Never expires: always false (DreamFactory's "forever" sessions are not offered).
+    #[serde(default)]
+    pub forever: bool,
 }
 
 /// A token just issued.
@@ -108,6 +113,8 @@ impl TokenService {
             jti: random_token(16).map_err(|e| CoreError::Internal(e.to_string()))?,
             ver: credentials_version,
             aud: audience.to_owned(),
+            user_id: user.get(),
+            forever: false,
         };
         let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|e| CoreError::Internal(format!("signing a token: {e}")))?;
@@ -117,19 +124,43 @@ impl TokenService {
     /// Verifies a token for `audience`: HS256 only, signature, audience, `exp` with no leeway,
     /// and no `iat` in the future. Expired is told apart from everything else (invalid).
     pub fn verify(&self, audience: &str, token: &str) -> Result<VerifiedToken, AuthFailure> {
+        self.check(audience, token, Some(Duration::ZERO))
+    }
+
+    /// [`TokenService::verify`] for a refresh: a token that expired less than `window` ago is
+    /// accepted too (DreamFactory's refresh of expired sessions).
+    pub fn verify_refreshable(
+        &self,
+        audience: &str,
+        token: &str,
+        window: Duration,
+    ) -> Result<VerifiedToken, AuthFailure> {
+        self.check(audience, token, Some(window))
+    }
+
+    /// Signature, algorithm, audience and `iat`, then `exp` plus `grace` against now.
+    fn check(
+        &self,
+        audience: &str,
+        token: &str,
+        grace: Option<Duration>,
+    ) -> Result<VerifiedToken, AuthFailure> {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 0;
+        // Expiry is checked below, so that a refresh can allow a grace period.
+        validation.validate_exp = false;
         validation.set_audience(&[audience]);
         validation.set_required_spec_claims(&["exp", "iat", "sub", "aud"]);
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation).map_err(
-            |e| match e.kind() {
-                ErrorKind::ExpiredSignature => AuthFailure::Expired,
-                _ => AuthFailure::Invalid,
-            },
-        )?;
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
+            .map_err(|_| AuthFailure::Invalid)?;
         let claims = data.claims;
-        if claims.iat > now_secs() {
+        let now = now_secs();
+        if claims.iat > now {
             return Err(AuthFailure::Invalid);
+        }
+        let grace = grace.map_or(0, |g| g.as_secs());
+        if claims.exp.saturating_add(grace) < now {
+            return Err(AuthFailure::Expired);
         }
         let user = claims
             .sub
@@ -181,6 +212,8 @@ mod tests {
             jti: "j".into(),
             ver: 3,
             aud: AUD.into(),
+            user_id: 42,
+            forever: false,
         }
     }
 
@@ -249,5 +282,28 @@ mod tests {
         assert_eq!(s.verify(AUD, &t), Err(AuthFailure::Invalid));
         // Garbage.
         assert_eq!(s.verify(AUD, "not.a.jwt"), Err(AuthFailure::Invalid));
+        // A refresh accepts a recently expired token, not an old one, and not a forged one.
+        let window = Duration::from_secs(3600);
+        let recent = Claims {
+            exp: now_secs() - 60,
+            iat: now_secs() - 120,
+            ..good.clone()
+        };
+        let t = forge(&recent, Header::new(Algorithm::HS256), &[7u8; 32]);
+        assert!(s.verify_refreshable(AUD, &t, window).is_ok());
+        let old = Claims {
+            exp: now_secs() - 3601,
+            iat: now_secs() - 7200,
+            ..good.clone()
+        };
+        let t = forge(&old, Header::new(Algorithm::HS256), &[7u8; 32]);
+        assert_eq!(
+            s.verify_refreshable(AUD, &t, window),
+            Err(AuthFailure::Expired)
+        );
+        assert_eq!(
+            s.verify_refreshable(AUD, &other, window),
+            Err(AuthFailure::Invalid)
+        );
     }
 }

@@ -1,0 +1,58 @@
+//! The dialect's OpenAPI document (committed as `openapi/dreamfactory.json`).
+
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::{error, routes, wire};
+
+/// The DreamFactory System API, as far as usergate serves it.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "usergate: DreamFactory System API (/api/v2)",
+        description = "DreamFactory's sessions, served over usergate's users. Users and admins endpoints are in progress.",
+        version = "2"
+    ),
+    paths(
+        routes::admin_login,
+        routes::admin_session,
+        routes::admin_refresh,
+        routes::admin_logout,
+        routes::user_login,
+        routes::user_session,
+        routes::user_refresh,
+        routes::user_logout,
+    ),
+    components(schemas(
+        wire::LoginRequest,
+        wire::Session,
+        wire::Success,
+        error::ErrorEnvelope,
+        error::ErrorBody,
+    )),
+    modifiers(&SessionAuth)
+)]
+pub struct ApiDoc;
+
+struct SessionAuth;
+
+impl Modify for SessionAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "session_token",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new(
+                "X-DreamFactory-Session-Token",
+            ))),
+        );
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
