@@ -4,8 +4,19 @@
 //! underscores), then the `session_token` query parameter. `X-DreamFactory-API-Key` and
 //! `api_key` are accepted and ignored: usergate has no apps.
 
-use actix_web::HttpRequest;
-use usergate_web::bearer_token;
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use usergate_core::{Actor, AuthFailure, CoreError, Principal};
+use usergate_web::{bearer_token, blocking, client_ip};
+
+use crate::State;
+use crate::error::DfError;
 
 /// The audience of this dialect's tokens.
 pub const AUDIENCE: &str = "usergate:dreamfactory";
@@ -35,6 +46,70 @@ pub fn session_token(req: &HttpRequest) -> Option<String> {
         .into_iter()
         .find(|(k, v)| k == "session_token" && !v.is_empty())
         .map(|(_, v)| v)
+}
+
+/// `Authorization: Basic` credentials, if the request carries them.
+fn basic_credentials(req: &HttpRequest) -> Option<(String, String)> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, encoded) = value.trim().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = String::from_utf8(STANDARD.decode(encoded.trim()).ok()?).ok()?;
+    let (email, password) = decoded.split_once(':')?;
+    Some((email.to_owned(), password.to_owned()))
+}
+
+/// The authenticated caller of a `/system/...` request: by session token, else by HTTP Basic
+/// (email and password, for this one request). What the caller may do is core's decision.
+#[derive(Debug, Clone, Copy)]
+pub struct Caller(pub Actor);
+
+impl FromRequest for Caller {
+    type Error = DfError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, DfError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<State>>().cloned();
+        let token = session_token(req);
+        let basic = basic_credentials(req);
+        let ip = client_ip(req);
+        Box::pin(async move {
+            let state =
+                state.ok_or_else(|| CoreError::Internal("dreamfactory state missing".into()))?;
+            let core = state.core.clone();
+            if let Some(token) = token {
+                let verified = state
+                    .tokens
+                    .verify(AUDIENCE, &token)
+                    .map_err(DfError::token)?;
+                let jti = verified.claims.jti.clone();
+                let principal = blocking(move || {
+                    core.auth
+                        .resolve(verified.user, verified.credentials_version, Some(&jti))
+                })
+                .await?;
+                return Ok(Caller(Actor::User(principal)));
+            }
+            let Some((email, password)) = basic else {
+                return Err(DfError::token(AuthFailure::Missing));
+            };
+            let user = blocking(move || core.auth.login(&email, &password, ip))
+                .await
+                .map_err(|e| match e {
+                    CoreError::Unauthenticated(_) => {
+                        DfError::unauthorized("Unauthorized. User credentials did not match.")
+                    }
+                    other => other.into(),
+                })?;
+            Ok(Caller(Actor::User(Principal {
+                id: user.id,
+                role: user.role,
+                status: user.status,
+                credentials_version: user.credentials_version,
+            })))
+        })
+    }
 }
 
 #[cfg(test)]

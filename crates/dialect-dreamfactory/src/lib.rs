@@ -1,30 +1,58 @@
 //! The DreamFactory System API dialect (`/api/v2`). Spec: `shared/dialects/dreamfactory.md`.
 //!
 //! In progress (issue 4). Served so far: the sessions (`/api/v2/system/admin/session`,
-//! `/api/v2/user/session`: log in, describe, refresh, log out). Built and tested but not yet
-//! wired to an endpoint: the filter grammar ([`filter`]). Still to come: `/system/user` and
-//! `/system/admin`, batches, invitations, the admin app's endpoints.
+//! `/api/v2/user/session`: log in, describe, refresh, log out) and the reads of
+//! `/api/v2/system/user` and `/api/v2/system/admin` (list, `?ids=`, by id, with `filter`,
+//! `fields`, `related`, `order`/`sort`, `limit`, `offset`, `include_count`). Still to come:
+//! creating, changing and deleting users (with batches), invitations and password setting, the
+//! admin app's endpoints.
 //!
-//! # Decisions where the spec is silent
-//! - `host` in the session object is `usergate` (DreamFactory puts its machine's name there;
-//!   clients do not read it).
-//! - `remember_me` is accepted and ignored: no "forever" sessions (the JWT says `forever: false`).
+//! # What is emulated, and the decisions where the spec is silent
+//! - Sessions: `host` in the session object is `usergate` (DreamFactory puts its machine's
+//!   name there; clients do not read it). `remember_me` is accepted and ignored: no "forever"
+//!   sessions (the JWT says `forever: false`).
 //! - `DELETE .../session` answers `{"success":true}` even without a usable token: logging out
 //!   is idempotent. With a token, even an expired one within the refresh window, it is revoked.
 //! - A refreshed or logged-out token stays revoked until it could no longer be refreshed
-//!   (its expiry plus the refresh window), so an old token cannot be refreshed twice.
-//! - A refresh whose token is older than the window answers 401 `Token refresh failed. ...`;
-//!   a revoked token answers 403 (blacklisted), as on every other endpoint.
+//!   (its expiry plus the refresh window), so an old token cannot be refreshed twice. A refresh
+//!   whose token is older than the window answers 401 `Token refresh failed. ...`; a revoked
+//!   token answers 403 (blacklisted), as on every other endpoint.
 //! - Login bodies are read as JSON whatever their `Content-Type` (DreamFactory's SDKs do not
 //!   all send one).
 //! - The session token is read from `Authorization: Bearer`, `X-DreamFactory-Session-Token` and
-//!   the `session_token` query parameter; not from a request body.
+//!   the `session_token` query parameter; not from a request body. HTTP Basic authenticates one
+//!   request when no token is sent.
+//! - The filter follows the spec's grammar, which is stricter and more regular than
+//!   DreamFactory's own string-splitting parser: `AND`/`OR` need no parentheses around their
+//!   operands, quoted values may contain escaped quotes (`\'`), and `CONTAINS 'Doe'` searches
+//!   for `Doe` (DreamFactory would search for the quotes too). Filterable fields: `id`, `name`,
+//!   `first_name`, `last_name`, `email`, `phone`, `is_active`, `last_login_date`,
+//!   `created_date`, `last_modified_date`; any other name is 400 `Invalid or unparsable field in
+//!   filter request: '<name>'` (DreamFactory also lets hidden columns such as `password` be
+//!   filtered: usergate does not). `is_active` takes DreamFactory's booleans (`1`, `true`, `0`,
+//!   `false` ...), and is false for inactive and suspended users.
+//! - Text comparisons ignore case on both backends (as DreamFactory on MySQL's usual
+//!   collation). Text sorts by code point of the lower-cased text, so accented letters sort
+//!   after `z`; MySQL would sort `É` with `E`.
+//! - `order` naming a field that is not filterable is a 400 `Invalid or unparsable field in
+//!   order request: '<name>'` (DreamFactory answers with an SQL error, 500).
+//! - `fields` ignores unknown names, as DreamFactory does; records list only the fields asked
+//!   for. `related` answers each known relation with `[]` (usergate has no apps or lookups).
+//! - The record: `username` defaults to the email; `confirmed` is whether the user has a
+//!   password (false while invited); `expired` is always false; `created_by_id`,
+//!   `last_modified_by_id`, `security_question` and `default_app_id` are null unless a client
+//!   wrote them.
+//! - Not yet: answering a `limit` of 100000 reads that many records into memory at once; the
+//!   spec asks for batches (issue 4 keeps this open).
 
 pub mod auth;
 pub mod error;
 pub mod filter;
 pub mod openapi;
+pub mod params;
+pub mod record;
 pub mod routes;
+pub mod users;
 pub mod wire;
 
 use std::sync::Arc;
@@ -88,6 +116,10 @@ pub fn configure(state: State) -> impl FnOnce(&mut web::ServiceConfig) {
                         .route(web::put().to(routes::admin_refresh))
                         .route(web::delete().to(routes::admin_logout)),
                 )
+                .route("/system/user", web::get().to(users::list_users))
+                .route("/system/user/{id}", web::get().to(users::get_user))
+                .route("/system/admin", web::get().to(users::list_admins))
+                .route("/system/admin/{id}", web::get().to(users::get_admin))
                 .service(
                     web::resource("/user/session")
                         .route(web::post().to(routes::user_login))

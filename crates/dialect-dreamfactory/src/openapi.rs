@@ -3,14 +3,14 @@
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{error, routes, wire};
+use crate::{error, routes, users, wire};
 
 /// The DreamFactory System API, as far as usergate serves it.
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "usergate: DreamFactory System API (/api/v2)",
-        description = "DreamFactory's sessions, served over usergate's users. Users and admins endpoints are in progress.",
+        description = "DreamFactory's sessions and user reads, served over usergate's users. Writes to users and admins are in progress.",
         version = "2"
     ),
     paths(
@@ -22,6 +22,10 @@ use crate::{error, routes, wire};
         routes::user_session,
         routes::user_refresh,
         routes::user_logout,
+        users::list_users,
+        users::get_user,
+        users::list_admins,
+        users::get_admin,
     ),
     components(schemas(
         wire::LoginRequest,

@@ -1,0 +1,257 @@
+//! `/api/v2/system/user` (users who are not admins) and `/api/v2/system/admin` (admins): reads.
+//! One implementation for both; they differ in the users they see.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use serde_json::{Value, json};
+use usergate_core::query::{Cond, Field, Op, Value as QValue};
+use usergate_core::{CoreError, Denied, Role};
+use usergate_web::blocking;
+
+use crate::State;
+use crate::auth::Caller;
+use crate::error::{DfError, ErrorBody, ErrorEnvelope, html_escape};
+use crate::params::{self, ReadParams, to_bool};
+use crate::record::Shape;
+
+type Result<T> = std::result::Result<T, DfError>;
+
+/// Which resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `/system/user`: every role but admin.
+    User,
+    /// `/system/admin`: admins.
+    Admin,
+}
+
+impl Kind {
+    fn cond(self) -> Cond {
+        match self {
+            Kind::Admin => Cond::RoleIn(vec![Role::Admin]),
+            Kind::User => Cond::RoleIn(vec![
+                Role::Privileged,
+                Role::Editor,
+                Role::User,
+                Role::Viewer,
+            ]),
+        }
+    }
+
+    fn component(self) -> &'static str {
+        match self {
+            Kind::Admin => "admin",
+            Kind::User => "user",
+        }
+    }
+}
+
+/// Core's refusal of a non-admin, in DreamFactory's words.
+fn denied(kind: Kind, verb: &str, e: CoreError) -> DfError {
+    match e {
+        CoreError::Forbidden(Denied::NotAdmin) => DfError::new(
+            StatusCode::FORBIDDEN,
+            format!(
+                "Access Forbidden. {verb} access to component '{}' of service 'system' is not allowed by this user's role.",
+                kind.component()
+            ),
+        ),
+        other => other.into(),
+    }
+}
+
+fn not_found(id: &str) -> DfError {
+    DfError::new(
+        StatusCode::NOT_FOUND,
+        format!("Record with identifier '{id}' not found."),
+    )
+}
+
+/// `GET /system/{user,admin}`: a list, by `ids`, or by `filter`.
+pub async fn list(
+    kind: Kind,
+    caller: Caller,
+    state: web::Data<State>,
+    p: web::Query<ReadParams>,
+) -> Result<HttpResponse> {
+    let shape = Shape::parse(p.fields.as_deref(), p.related.as_deref(), true);
+    let mut query = params::query(kind.cond(), &p)?;
+    let wanted = p.ids.as_deref().map(params::ids).transpose()?;
+    if let (Some(ids), Some(Cond::All(all))) = (&wanted, &mut query.cond) {
+        all.push(Cond::In(
+            Field::Id,
+            ids.iter().map(|i| QValue::Int(*i)).collect(),
+        ));
+        query.count = false;
+    }
+    let core = state.core.clone();
+    let found = blocking(move || core.users.query(&caller.0, &query))
+        .await
+        .map_err(|e| denied(kind, "GET", e))?;
+    if let Some(ids) = wanted {
+        return by_ids(&ids, &found.items, &shape, to_bool(p.continue_.as_deref()));
+    }
+    let resource: Vec<_> = found.items.iter().map(|u| shape.view(u)).collect();
+    let body = match found.total {
+        Some(count) => json!({"resource": resource, "meta": {"count": count}}),
+        None => json!({"resource": resource}),
+    };
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// `?ids=`: the records in id order; if one is missing, DreamFactory's batch error (stopping at
+/// the first missing id unless `continue`).
+fn by_ids(
+    ids: &[i64],
+    users: &[usergate_core::User],
+    shape: &Shape,
+    keep_going: bool,
+) -> Result<HttpResponse> {
+    let missing: Vec<usize> = ids
+        .iter()
+        .enumerate()
+        .filter(|(_, id)| !users.iter().any(|u| u.id.get() == **id))
+        .map(|(i, _)| i)
+        .collect();
+    if missing.is_empty() {
+        let resource: Vec<_> = users.iter().map(|u| shape.view(u)).collect();
+        return Ok(HttpResponse::Ok().json(json!({"resource": resource})));
+    }
+    let last = if keep_going {
+        ids.len()
+    } else {
+        missing[0] + 1
+    };
+    let errors: Vec<usize> = missing.into_iter().filter(|i| *i < last).collect();
+    let resource: Vec<Value> = ids[..last]
+        .iter()
+        .map(|id| match users.iter().find(|u| u.id.get() == *id) {
+            Some(u) => serde_json::to_value(shape.view(u)).unwrap_or(Value::Null),
+            None => {
+                let message = format!("Record with identifier '{id}' not found.");
+                serde_json::to_value(ErrorBody {
+                    code: 404,
+                    context: None,
+                    message: html_escape(&message),
+                    status_code: 404,
+                })
+                .unwrap_or(Value::Null)
+            }
+        })
+        .collect();
+    Ok(HttpResponse::BadRequest().json(ErrorEnvelope {
+        error: ErrorBody {
+            code: 1000,
+            context: Some(json!({"error": errors, "resource": resource})),
+            message: "Batch Error: Not all requested records could be retrieved.".into(),
+            status_code: 400,
+        },
+    }))
+}
+
+/// `GET /system/{user,admin}/{id}`: the record, unwrapped.
+pub async fn get_one(
+    kind: Kind,
+    caller: Caller,
+    state: web::Data<State>,
+    id: web::Path<String>,
+    p: web::Query<ReadParams>,
+) -> Result<HttpResponse> {
+    let shape = Shape::parse(p.fields.as_deref(), p.related.as_deref(), true);
+    let Ok(n) = id.trim().parse::<i64>() else {
+        return Err(not_found(&id));
+    };
+    let query = usergate_core::query::Query {
+        cond: Some(Cond::All(vec![
+            kind.cond(),
+            Cond::Compare(Field::Id, Op::Eq, QValue::Int(n)),
+        ])),
+        order: vec![],
+        page: usergate_core::Page {
+            limit: 1,
+            offset: 0,
+        },
+        count: false,
+    };
+    let core = state.core.clone();
+    let found = blocking(move || core.users.query(&caller.0, &query))
+        .await
+        .map_err(|e| denied(kind, "GET", e))?;
+    match found.items.first() {
+        Some(u) => Ok(HttpResponse::Ok().json(shape.view(u))),
+        None => Err(not_found(&id)),
+    }
+}
+
+macro_rules! read_endpoints {
+    ($list_path:literal, $one_path:literal, $kind:expr, $tag:literal, $list:ident, $one:ident) => {
+        /// Lists records: `filter`, `ids`, `fields`, `related`, `order` (`sort`), `limit`,
+        /// `offset`, `include_count`.
+        #[utoipa::path(get, path = $list_path, tag = $tag,
+            params(
+                ("filter" = Option<String>, Query, description = "DreamFactory filter, e.g. (name like \"%jo%\") or (email like \"%jo%\")"),
+                ("ids" = Option<String>, Query, description = "Comma-separated ids"),
+                ("fields" = Option<String>, Query, description = "Comma-separated fields, * for all"),
+                ("related" = Option<String>, Query, description = "Relations (answered with empty lists)"),
+                ("order" = Option<String>, Query, description = "field [ASC|DESC], ... (alias sort)"),
+                ("limit" = Option<String>, Query, description = "At most 100000 (also the default)"),
+                ("offset" = Option<String>, Query, description = "Records to skip"),
+                ("include_count" = Option<String>, Query, description = "Adds meta.count"),
+            ),
+            security(("session_token" = []), ("bearer" = [])),
+            responses(
+                (status = 200, description = "{\"resource\":[...]} (and meta.count)", body = Object),
+                (status = 400, description = "No credentials, a bad filter or order, or a missing id (batch error)", body = ErrorEnvelope),
+                (status = 401, description = "Expired or invalid token, or wrong HTTP Basic credentials", body = ErrorEnvelope),
+                (status = 403, description = "Not an admin, or the token was revoked", body = ErrorEnvelope),
+            ))]
+        pub async fn $list(
+            caller: Caller,
+            state: web::Data<State>,
+            p: web::Query<ReadParams>,
+        ) -> Result<HttpResponse> {
+            list($kind, caller, state, p).await
+        }
+
+        /// One record, unwrapped.
+        #[utoipa::path(get, path = $one_path, tag = $tag,
+            params(
+                ("id" = i64, Path, description = "The record's id"),
+                ("fields" = Option<String>, Query, description = "Comma-separated fields, * for all"),
+                ("related" = Option<String>, Query, description = "Relations (answered with empty lists)"),
+            ),
+            security(("session_token" = []), ("bearer" = [])),
+            responses(
+                (status = 200, description = "The record", body = Object),
+                (status = 400, description = "No credentials", body = ErrorEnvelope),
+                (status = 401, description = "Expired or invalid token", body = ErrorEnvelope),
+                (status = 403, description = "Not an admin, or the token was revoked", body = ErrorEnvelope),
+                (status = 404, description = "No such record of this kind", body = ErrorEnvelope),
+            ))]
+        pub async fn $one(
+            caller: Caller,
+            state: web::Data<State>,
+            id: web::Path<String>,
+            p: web::Query<ReadParams>,
+        ) -> Result<HttpResponse> {
+            get_one($kind, caller, state, id, p).await
+        }
+    };
+}
+
+read_endpoints!(
+    "/api/v2/system/user",
+    "/api/v2/system/user/{id}",
+    Kind::User,
+    "users",
+    list_users,
+    get_user
+);
+read_endpoints!(
+    "/api/v2/system/admin",
+    "/api/v2/system/admin/{id}",
+    Kind::Admin,
+    "admins",
+    list_admins,
+    get_admin
+);
