@@ -79,6 +79,9 @@ pub enum Denied {
     NotAdmin,
     /// No one deletes their own account through a management API.
     OwnAccount,
+    /// The user is not of the kind the endpoint manages (DreamFactory's `/system/user` and
+    /// `/system/admin`).
+    WrongKind,
 }
 
 /// One field that failed validation.

@@ -35,8 +35,8 @@ pub use domain::{Coarse, Email, Password, PasswordPolicy, Role, Status, UserId};
 pub use error::{AuthFailure, Conflict, CoreError, CoreResult, Denied, FieldError, Problem};
 pub use password::{Argon2Cost, Argon2Hasher, PasswordHasher};
 pub use ports::{Clock, SystemClock, UserStore};
-pub use user::{NewUser, Page, Profile, User, UserChanges, UserKey};
-pub use users::UserService;
+pub use user::{NewUser, Page, Profile, ProfileChanges, User, UserChanges, UserKey};
+pub use users::{Batch, BatchMode, Guard, UserService};
 
 /// Everything a dialect needs from core, cheap to clone.
 #[derive(Clone)]

@@ -159,6 +159,26 @@ impl UserRepo for Tx<'_> {
         if let Some(status) = u.status {
             row.user.status = status;
         }
+        let pc = &u.profile;
+        let p = &mut row.user.profile;
+        for (change, field) in [
+            (&pc.first_name, &mut p.first_name),
+            (&pc.last_name, &mut p.last_name),
+            (&pc.title, &mut p.title),
+            (&pc.phone, &mut p.phone),
+            (&pc.alternate_email, &mut p.alternate_email),
+            (&pc.location, &mut p.location),
+            (&pc.timezone, &mut p.timezone),
+            (&pc.locale, &mut p.locale),
+            (&pc.avatar_url, &mut p.avatar_url),
+        ] {
+            if let Some(v) = change {
+                *field = v.clone();
+            }
+        }
+        if let Some(a) = &u.attributes {
+            row.user.attributes = a.clone();
+        }
         if let Some(hash) = &u.password_hash {
             row.hash = Some(hash.clone());
             row.user.has_password = true;

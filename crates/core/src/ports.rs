@@ -8,7 +8,7 @@ use chrono::{NaiveDateTime, Utc};
 use crate::domain::{Role, Status, UserId};
 use crate::error::CoreError;
 use crate::query::{Found, Query};
-use crate::user::{Profile, User, UserKey};
+use crate::user::{Profile, ProfileChanges, User, UserKey};
 
 /// What a store can fail with, as core needs to tell it apart.
 #[derive(Debug, thiserror::Error)]
@@ -70,6 +70,10 @@ pub struct UserUpdate {
     pub status: Option<Status>,
     /// New password hash.
     pub password_hash: Option<String>,
+    /// Profile fields to set or clear.
+    pub profile: ProfileChanges,
+    /// The whole new attributes object.
+    pub attributes: Option<serde_json::Map<String, serde_json::Value>>,
     /// Soft-delete at this time.
     pub deleted_at: Option<NaiveDateTime>,
     /// Kill every token issued so far (`credentials_version += 1`).

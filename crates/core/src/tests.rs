@@ -594,6 +594,132 @@ fn a_revoked_token_dies_alone() {
 }
 
 #[test]
+fn updates_set_and_clear_profile_fields_attributes_and_passwords() {
+    let w = world();
+    let u = w.create("p@example.com", Role::User);
+    let mut attrs = serde_json::Map::new();
+    attrs.insert("username".into(), serde_json::json!("pat"));
+    let changes = UserChanges {
+        profile: ProfileChanges {
+            first_name: Some(Some("Pat".into())),
+            phone: Some(Some("555".into())),
+            ..ProfileChanges::default()
+        },
+        attributes: attrs,
+        ..UserChanges::default()
+    };
+    let after = w
+        .core
+        .users
+        .update(&w.sys(), &key(&u), &changes)
+        .expect("update");
+    assert_eq!(after.profile.first_name.as_deref(), Some("Pat"));
+    assert_eq!(after.attributes["username"], "pat");
+    assert_eq!(
+        after.credentials_version, u.credentials_version,
+        "no token killed"
+    );
+    let mut clear = serde_json::Map::new();
+    clear.insert("username".into(), serde_json::Value::Null);
+    let changes = UserChanges {
+        profile: ProfileChanges {
+            phone: Some(None),
+            ..ProfileChanges::default()
+        },
+        attributes: clear,
+        password: Some(pw("a fresh password")),
+        ..UserChanges::default()
+    };
+    let after = w
+        .core
+        .users
+        .update(&w.sys(), &key(&u), &changes)
+        .expect("update");
+    assert_eq!(after.profile.phone, None);
+    assert_eq!(after.profile.first_name.as_deref(), Some("Pat"), "kept");
+    assert!(!after.attributes.contains_key("username"));
+    assert!(!w.principal_alive(&u), "a password change kills tokens");
+    assert!(
+        w.core
+            .auth
+            .login("p@example.com", "a fresh password", None)
+            .is_ok()
+    );
+}
+
+#[test]
+fn batches_stop_continue_or_roll_back() {
+    let w = world();
+    let items = || {
+        vec![
+            Ok(new_user("b1@example.com", Role::User)),
+            Ok(new_user("root@example.com", Role::User)), // taken
+            Ok(new_user("b3@example.com", Role::User)),
+        ]
+    };
+    let count = |w: &World| w.store.row_count();
+    let before = count(&w);
+    let stop = w
+        .core
+        .users
+        .create_batch(&w.sys(), items(), BatchMode::Stop)
+        .expect("batch");
+    assert_eq!(stop.results.len(), 2, "stopped after the failure");
+    assert!(stop.results[0].is_ok() && stop.results[1].is_err() && !stop.rolled_back);
+    assert_eq!(count(&w), before + 1, "the first stays");
+
+    let w = world();
+    let before = count(&w);
+    let cont = w
+        .core
+        .users
+        .create_batch(&w.sys(), items(), BatchMode::Continue)
+        .expect("batch");
+    assert_eq!(cont.results.len(), 3);
+    assert_eq!(count(&w), before + 2);
+
+    let w = world();
+    let before = count(&w);
+    let back = w
+        .core
+        .users
+        .create_batch(&w.sys(), items(), BatchMode::Rollback)
+        .expect("batch");
+    assert!(back.rolled_back);
+    assert_eq!(back.results.len(), 2);
+    assert_eq!(count(&w), before, "nothing kept");
+
+    // A guard refuses targets of the wrong kind inside the transaction.
+    let w = world();
+    let u = w.create("g@example.com", Role::User);
+    let admins_only = |t: &User| {
+        if t.role == Role::Admin {
+            Ok(())
+        } else {
+            Err(CoreError::Forbidden(Denied::WrongKind))
+        }
+    };
+    let r = w
+        .core
+        .users
+        .delete_batch(&w.sys(), vec![Ok(key(&u))], &admins_only, BatchMode::Stop)
+        .expect("batch");
+    assert!(matches!(
+        r.results[0],
+        Err(CoreError::Forbidden(Denied::WrongKind))
+    ));
+    assert!(w.core.users.get(&w.sys(), &key(&u)).is_ok());
+    // Non-admins cannot run batches at all.
+    let plain = as_actor(&u);
+    assert!(matches!(
+        w.core
+            .users
+            .create_batch(&plain, items(), BatchMode::Continue),
+        Err(CoreError::Forbidden(Denied::NotAdmin))
+    ));
+}
+
+#[test]
 fn login_records_the_time_and_keeps_tokens() {
     let w = world();
     let u = w.create("l@example.com", Role::User);

@@ -145,6 +145,62 @@ pub struct UserChanges {
     pub role: Option<Coarse<Role>>,
     /// A new status, possibly coarse.
     pub status: Option<Coarse<Status>>,
+    /// Profile fields to set (`Some(Some(v))`) or clear (`Some(None)`).
+    pub profile: ProfileChanges,
+    /// Dialect attributes to set; a JSON `null` removes one.
+    pub attributes: Map<String, Value>,
+    /// A new password (kills the user's tokens).
+    pub password: Option<Password>,
+}
+
+/// Changes to the optional profile fields: `None` keeps, `Some(None)` clears, `Some(Some(v))`
+/// sets.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[allow(clippy::option_option)] // keep / clear / set is exactly three states
+pub struct ProfileChanges {
+    /// Given name.
+    pub first_name: Option<Option<String>>,
+    /// Family name.
+    pub last_name: Option<Option<String>>,
+    /// Job title.
+    pub title: Option<Option<String>>,
+    /// Phone.
+    pub phone: Option<Option<String>>,
+    /// Second address.
+    pub alternate_email: Option<Option<String>>,
+    /// Location.
+    pub location: Option<Option<String>>,
+    /// Time zone.
+    pub timezone: Option<Option<String>>,
+    /// Locale.
+    pub locale: Option<Option<String>>,
+    /// Picture URL.
+    pub avatar_url: Option<Option<String>>,
+}
+
+impl ProfileChanges {
+    /// The changes that differ from `current`.
+    pub fn against(&self, current: &Profile) -> ProfileChanges {
+        fn diff(change: &Option<Option<String>>, now: &Option<String>) -> Option<Option<String>> {
+            change.clone().filter(|c| c != now)
+        }
+        ProfileChanges {
+            first_name: diff(&self.first_name, &current.first_name),
+            last_name: diff(&self.last_name, &current.last_name),
+            title: diff(&self.title, &current.title),
+            phone: diff(&self.phone, &current.phone),
+            alternate_email: diff(&self.alternate_email, &current.alternate_email),
+            location: diff(&self.location, &current.location),
+            timezone: diff(&self.timezone, &current.timezone),
+            locale: diff(&self.locale, &current.locale),
+            avatar_url: diff(&self.avatar_url, &current.avatar_url),
+        }
+    }
+
+    /// Whether nothing changes.
+    pub fn is_empty(&self) -> bool {
+        *self == ProfileChanges::default()
+    }
 }
 
 /// One page of results (the order is the query's).

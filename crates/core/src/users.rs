@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::access::{Actor, require_admin};
+use crate::access::{Actor, AdminGrant, require_admin};
 use crate::domain::Password;
 use crate::error::{Conflict, CoreError, CoreResult, Denied, Problem};
 use crate::password::PasswordHasher;
@@ -84,54 +84,136 @@ impl UserService {
         ports::read(&*self.store, |repo| Ok(repo.query(query)?))
     }
 
-    /// Changes a user's email, name, role or status. Admins only. A role or status change kills
-    /// the user's tokens; one that would leave no active admin who can log in is refused.
+    /// Changes a user. Admins only. A role, status or password change kills the user's tokens;
+    /// one that would leave no active admin who can log in is refused.
     pub fn update(&self, actor: &Actor, key: &UserKey, changes: &UserChanges) -> CoreResult<User> {
-        require_admin(actor)?;
+        let grant = require_admin(actor)?;
+        let prepared = self.prepare(changes)?;
+        let now = self.clock.now();
+        ports::write(&*self.store, |repo| {
+            update_in(repo, grant, key, &prepared, &no_guard, now)
+        })
+    }
+
+    /// Hashes a change's password, before any transaction.
+    fn prepare(&self, changes: &UserChanges) -> CoreResult<Prepared> {
         if let Some(name) = &changes.name
             && name.trim().is_empty()
         {
             return Err(CoreError::invalid("name", Problem::Required));
         }
-        let now = self.clock.now();
-        ports::write(&*self.store, |repo| {
-            let guarded = changes.role.is_some() || changes.status.is_some();
-            if guarded {
-                repo.lock_admin_set()?;
-            }
-            let user = found(repo.find(key)?)?;
-            let role = changes.role.map(|c| c.resolve(user.role));
-            let status = changes.status.map(|c| c.resolve(user.status));
-            let role = role.filter(|r| *r != user.role);
-            let status = status.filter(|s| *s != user.status);
-            let email = changes
-                .email
+        Ok(Prepared {
+            hash: changes
+                .password
                 .as_ref()
-                .filter(|e| e.as_str() != user.email.as_str())
-                .map(|e| (e.as_str().to_owned(), e.normalized().to_owned()));
-            let name = changes.name.as_ref().map(|n| n.trim().to_owned());
-            let name = name.filter(|n| *n != user.name);
-            let after = User {
-                role: role.unwrap_or(user.role),
-                status: status.unwrap_or(user.status),
-                ..user.clone()
-            };
-            if user.is_login_capable_admin() && !after.is_login_capable_admin() {
-                guard_last_admin(repo)?;
+                .map(|p| self.hasher.hash(p))
+                .transpose()?,
+            changes: UserChanges {
+                password: None,
+                ..changes.clone()
+            },
+        })
+    }
+
+    /// Creates users, one record after another, as `mode` says. Admins only (checked once).
+    pub fn create_batch(
+        &self,
+        actor: &Actor,
+        items: Vec<CoreResult<NewUser>>,
+        mode: BatchMode,
+    ) -> CoreResult<Batch<User>> {
+        require_admin(actor)?;
+        let records: Vec<CoreResult<NewUserRecord>> = items
+            .into_iter()
+            .map(|i| i.and_then(|new| self.record(new)))
+            .collect();
+        self.run_batch(records, mode, |repo, record| Ok(repo.insert(record)?))
+    }
+
+    /// Changes users, as `mode` says; `guard` may refuse a target inside the transaction (an
+    /// endpoint that manages one kind of user). Admins only (checked once).
+    pub fn update_batch(
+        &self,
+        actor: &Actor,
+        items: Vec<CoreResult<(UserKey, UserChanges)>>,
+        guard: &Guard,
+        mode: BatchMode,
+    ) -> CoreResult<Batch<User>> {
+        let grant = require_admin(actor)?;
+        let prepared: Vec<CoreResult<(UserKey, Prepared)>> = items
+            .into_iter()
+            .map(|i| i.and_then(|(key, changes)| Ok((key, self.prepare(&changes)?))))
+            .collect();
+        let now = self.clock.now();
+        self.run_batch(prepared, mode, |repo, (key, p)| {
+            update_in(repo, grant, key, p, guard, now)
+        })
+    }
+
+    /// Soft-deletes users, as `mode` says; each result is the user as it was. Admins only.
+    pub fn delete_batch(
+        &self,
+        actor: &Actor,
+        items: Vec<CoreResult<UserKey>>,
+        guard: &Guard,
+        mode: BatchMode,
+    ) -> CoreResult<Batch<User>> {
+        let grant = require_admin(actor)?;
+        let now = self.clock.now();
+        self.run_batch(items, mode, |repo, key| {
+            delete_in(repo, grant, key, guard, now)
+        })
+    }
+
+    /// Runs `op` over the items: each in its own transaction (stopping at the first failure
+    /// unless `Continue`), or all in one that a failure rolls back (`Rollback`).
+    fn run_batch<I, T>(
+        &self,
+        items: Vec<CoreResult<I>>,
+        mode: BatchMode,
+        op: impl Fn(&mut dyn UserRepo, &I) -> CoreResult<T>,
+    ) -> CoreResult<Batch<T>> {
+        let mut results = Vec::with_capacity(items.len());
+        if mode == BatchMode::Rollback {
+            let mut failed = false;
+            let outcome = self.store.write(&mut |repo| {
+                results.clear();
+                for item in &items {
+                    let r = match item {
+                        Ok(i) => op(repo, i),
+                        Err(e) => Err(clone_error(e)),
+                    };
+                    let bad = r.is_err();
+                    results.push(r);
+                    if bad {
+                        failed = true;
+                        return Err(CoreError::Internal("batch rolled back".into()));
+                    }
+                }
+                Ok(())
+            });
+            if !failed {
+                outcome?;
             }
-            let update = UserUpdate {
-                bump_credentials: role.is_some() || status.is_some(),
-                email,
-                name,
-                role,
-                status,
-                updated_at: Some(now),
-                ..UserUpdate::default()
+            return Ok(Batch {
+                results,
+                rolled_back: failed,
+            });
+        }
+        for item in &items {
+            let r = match item {
+                Ok(i) => ports::write(&*self.store, |repo| op(repo, i)),
+                Err(e) => Err(clone_error(e)),
             };
-            if is_noop(&update) {
-                return Ok(user);
+            let bad = r.is_err();
+            results.push(r);
+            if bad && mode == BatchMode::Stop {
+                break;
             }
-            Ok(repo.update(user.id, &update)?)
+        }
+        Ok(Batch {
+            results,
+            rolled_back: false,
         })
     }
 
@@ -171,22 +253,7 @@ impl UserService {
         let grant = require_admin(actor)?;
         let now = self.clock.now();
         ports::write(&*self.store, |repo| {
-            repo.lock_admin_set()?;
-            let user = found(repo.find(key)?)?;
-            if grant.user == Some(user.id) {
-                return Err(CoreError::Forbidden(Denied::OwnAccount));
-            }
-            if user.is_login_capable_admin() {
-                guard_last_admin(repo)?;
-            }
-            let update = UserUpdate {
-                deleted_at: Some(now),
-                bump_credentials: true,
-                updated_at: Some(now),
-                ..UserUpdate::default()
-            };
-            repo.update(user.id, &update)?;
-            Ok(())
+            delete_in(repo, grant, key, &no_guard, now).map(drop)
         })
     }
 
@@ -212,6 +279,155 @@ impl UserService {
     }
 }
 
+/// How a batch treats a failing record (DreamFactory's `continue` and `rollback`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BatchMode {
+    /// Stop at the first failure; earlier records stay done.
+    Stop,
+    /// Go on after failures; every successful record stays done.
+    Continue,
+    /// Stop at the first failure and undo every record of the batch.
+    Rollback,
+}
+
+/// What a batch did: one result per record processed (records after a stop are absent).
+#[derive(Debug)]
+pub struct Batch<T> {
+    /// Per record, in order.
+    pub results: Vec<CoreResult<T>>,
+    /// Whether a failure undid the whole batch (its successes are not kept).
+    pub rolled_back: bool,
+}
+
+/// A check of the target of an update or delete, inside its transaction.
+pub type Guard = dyn Fn(&User) -> CoreResult<()> + Sync;
+
+fn no_guard(_: &User) -> CoreResult<()> {
+    Ok(())
+}
+
+/// Changes with the password already hashed.
+struct Prepared {
+    changes: UserChanges,
+    hash: Option<String>,
+}
+
+/// One update inside a transaction: rules, coarse values, the last-admin guard.
+fn update_in(
+    repo: &mut dyn UserRepo,
+    _admin: AdminGrant,
+    key: &UserKey,
+    p: &Prepared,
+    guard: &Guard,
+    now: chrono::NaiveDateTime,
+) -> CoreResult<User> {
+    let changes = &p.changes;
+    if changes.role.is_some() || changes.status.is_some() {
+        repo.lock_admin_set()?;
+    }
+    let user = found(repo.find(key)?)?;
+    guard(&user)?;
+    let role = changes
+        .role
+        .map(|c| c.resolve(user.role))
+        .filter(|r| *r != user.role);
+    let status = changes
+        .status
+        .map(|c| c.resolve(user.status))
+        .filter(|s| *s != user.status);
+    let email = changes
+        .email
+        .as_ref()
+        .filter(|e| e.as_str() != user.email.as_str())
+        .map(|e| (e.as_str().to_owned(), e.normalized().to_owned()));
+    let name = changes
+        .name
+        .as_ref()
+        .map(|n| n.trim().to_owned())
+        .filter(|n| *n != user.name);
+    let profile = changes.profile.against(&user.profile);
+    let attributes = (!changes.attributes.is_empty()).then(|| {
+        let mut merged = user.attributes.clone();
+        for (k, v) in &changes.attributes {
+            if v.is_null() {
+                merged.remove(k);
+            } else {
+                merged.insert(k.clone(), v.clone());
+            }
+        }
+        merged
+    });
+    let attributes = attributes.filter(|a| *a != user.attributes);
+    let after = User {
+        role: role.unwrap_or(user.role),
+        status: status.unwrap_or(user.status),
+        ..user.clone()
+    };
+    if user.is_login_capable_admin() && !after.is_login_capable_admin() {
+        guard_last_admin(repo)?;
+    }
+    let update = UserUpdate {
+        bump_credentials: role.is_some() || status.is_some() || p.hash.is_some(),
+        email,
+        name,
+        role,
+        status,
+        password_hash: p.hash.clone(),
+        profile,
+        attributes,
+        updated_at: Some(now),
+        ..UserUpdate::default()
+    };
+    if is_noop(&update) {
+        return Ok(user);
+    }
+    Ok(repo.update(user.id, &update)?)
+}
+
+/// One soft delete inside a transaction; returns the user as it was.
+fn delete_in(
+    repo: &mut dyn UserRepo,
+    grant: AdminGrant,
+    key: &UserKey,
+    guard: &Guard,
+    now: chrono::NaiveDateTime,
+) -> CoreResult<User> {
+    repo.lock_admin_set()?;
+    let user = found(repo.find(key)?)?;
+    guard(&user)?;
+    if grant.user == Some(user.id) {
+        return Err(CoreError::Forbidden(Denied::OwnAccount));
+    }
+    if user.is_login_capable_admin() {
+        guard_last_admin(repo)?;
+    }
+    let update = UserUpdate {
+        deleted_at: Some(now),
+        bump_credentials: true,
+        updated_at: Some(now),
+        ..UserUpdate::default()
+    };
+    repo.update(user.id, &update)?;
+    Ok(user)
+}
+
+/// A copy of an error, for a batch record that failed before its turn (core errors carry no
+/// resources, so this loses nothing).
+fn clone_error(e: &CoreError) -> CoreError {
+    match e {
+        CoreError::Validation(v) => CoreError::Validation(v.clone()),
+        CoreError::NotFound => CoreError::NotFound,
+        CoreError::Conflict(c) => CoreError::Conflict(*c),
+        CoreError::Unauthenticated(f) => CoreError::Unauthenticated(*f),
+        CoreError::Forbidden(d) => CoreError::Forbidden(*d),
+        CoreError::RateLimited { retry_after } => CoreError::RateLimited {
+            retry_after: *retry_after,
+        },
+        CoreError::MailUnavailable(m) => CoreError::MailUnavailable(m.clone()),
+        CoreError::Internal(m) => CoreError::Internal(m.clone()),
+    }
+}
+
 /// Rule 4, asked while the target is still an active admin who can log in: refuses when it is
 /// the only one.
 fn guard_last_admin(repo: &mut dyn UserRepo) -> CoreResult<()> {
@@ -226,5 +442,11 @@ fn found(user: Option<User>) -> CoreResult<User> {
 }
 
 fn is_noop(u: &UserUpdate) -> bool {
-    u.email.is_none() && u.name.is_none() && u.role.is_none() && u.status.is_none()
+    u.email.is_none()
+        && u.name.is_none()
+        && u.role.is_none()
+        && u.status.is_none()
+        && u.password_hash.is_none()
+        && u.profile.is_empty()
+        && u.attributes.is_none()
 }

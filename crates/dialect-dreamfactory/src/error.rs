@@ -116,6 +116,9 @@ impl From<CoreError> for DfError {
             CoreError::Forbidden(Denied::NotAdmin) => {
                 DfError::new(StatusCode::FORBIDDEN, "Access Forbidden.")
             }
+            CoreError::Forbidden(Denied::WrongKind) => {
+                DfError::new(StatusCode::FORBIDDEN, "Not allowed for this kind of user.")
+            }
             CoreError::MailUnavailable(_) => DfError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Mail delivery is not available.",

@@ -108,8 +108,19 @@ struct NewRow<'a> {
 
 #[derive(AsChangeset)]
 #[diesel(table_name = users)]
+#[allow(clippy::option_option)] // keep (None) / clear (Some(None)) / set
 struct Changes<'a> {
     email: Option<&'a str>,
+    first_name: Option<Option<&'a str>>,
+    last_name: Option<Option<&'a str>>,
+    title: Option<Option<&'a str>>,
+    phone: Option<Option<&'a str>>,
+    alternate_email: Option<Option<&'a str>>,
+    location: Option<Option<&'a str>>,
+    timezone: Option<Option<&'a str>>,
+    locale: Option<Option<&'a str>>,
+    avatar_url: Option<Option<&'a str>>,
+    attributes: Option<String>,
     email_normalized: Option<&'a str>,
     name: Option<&'a str>,
     role: Option<&'a str>,
@@ -158,6 +169,12 @@ impl Repo<'_> {
         })
         .transpose()
     }
+}
+
+/// A keep / clear / set change as the changeset borrows it.
+#[allow(clippy::option_option)]
+fn opt(c: &Option<Option<String>>) -> Option<Option<&str>> {
+    c.as_ref().map(|v| v.as_deref())
 }
 
 fn parse<T: std::str::FromStr>(s: &str) -> Result<T, RepoError> {
@@ -232,8 +249,22 @@ impl UserRepo for Repo<'_> {
     }
 
     fn update(&mut self, id: UserId, u: &UserUpdate) -> Result<User, RepoError> {
+        let pc = &u.profile;
         let changes = Changes {
             email: u.email.as_ref().map(|(e, _)| e.as_str()),
+            first_name: opt(&pc.first_name),
+            last_name: opt(&pc.last_name),
+            title: opt(&pc.title),
+            phone: opt(&pc.phone),
+            alternate_email: opt(&pc.alternate_email),
+            location: opt(&pc.location),
+            timezone: opt(&pc.timezone),
+            locale: opt(&pc.locale),
+            avatar_url: opt(&pc.avatar_url),
+            attributes: u
+                .attributes
+                .as_ref()
+                .map(|a| serde_json::Value::Object(a.clone()).to_string()),
             email_normalized: u.email.as_ref().map(|(_, n)| n.as_str()),
             name: u.name.as_deref(),
             role: u.role.map(Role::as_str),
