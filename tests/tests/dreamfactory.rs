@@ -54,14 +54,10 @@ both_backends! {
         let r = login(&app, ADMIN_SESSION, ADMIN_EMAIL, ADMIN_PASSWORD).await;
         assert_eq!(r.status, 200, "{}", r.body);
         let keys: Vec<&str> = r.body.as_object().expect("object").keys().map(String::as_str).collect();
-        let mut want = vec![
+        assert_eq!(keys, [
             "session_token", "session_id", "id", "name", "first_name", "last_name", "email",
             "is_sys_admin", "last_login_date", "host", "token_expiry_date", "is_root_admin",
-        ];
-        want.sort_unstable();
-        let mut got = keys.clone();
-        got.sort_unstable();
-        assert_eq!(got, want);
+        ], "DreamFactory's field order");
         assert_eq!(r.body["session_token"], r.body["session_id"]);
         assert_eq!(r.body["email"], ADMIN_EMAIL);
         assert_eq!(r.body["is_sys_admin"], true);

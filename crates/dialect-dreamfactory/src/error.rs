@@ -51,6 +51,7 @@ pub const BAD_CREDENTIALS: &str = "Invalid credentials supplied.";
 pub struct DfError {
     status: StatusCode,
     message: String,
+    context: Option<serde_json::Value>,
     retry_after: Option<u64>,
     /// For the log only (500s).
     cause: Option<String>,
@@ -62,8 +63,29 @@ impl DfError {
         DfError {
             status,
             message: message.into(),
+            context: None,
             retry_after: None,
             cause: None,
+        }
+    }
+
+    /// With details in `context` (validation messages by field).
+    pub fn with_context(self, context: serde_json::Value) -> Self {
+        DfError {
+            context: Some(context),
+            ..self
+        }
+    }
+
+    /// The inner error object (`{"code","context","message","status_code"}`), as batch entries
+    /// carry it.
+    pub fn body(&self) -> ErrorBody {
+        let code = self.status.as_u16();
+        ErrorBody {
+            code,
+            context: self.context.clone(),
+            message: html_escape(&self.message),
+            status_code: code,
         }
     }
 
@@ -158,19 +180,11 @@ impl ResponseError for DfError {
         if let Some(cause) = &self.cause {
             tracing::error!(%cause, "internal error");
         }
-        let code = self.status.as_u16();
         let mut res = HttpResponse::build(self.status);
         if let Some(secs) = self.retry_after {
             res.insert_header((header::RETRY_AFTER, secs));
         }
-        res.json(ErrorEnvelope {
-            error: ErrorBody {
-                code,
-                context: None,
-                message: html_escape(&self.message),
-                status_code: code,
-            },
-        })
+        res.json(ErrorEnvelope { error: self.body() })
     }
 }
 

@@ -1,11 +1,13 @@
 //! The DreamFactory System API dialect (`/api/v2`). Spec: `shared/dialects/dreamfactory.md`.
 //!
 //! In progress (issue 4). Served so far: the sessions (`/api/v2/system/admin/session`,
-//! `/api/v2/user/session`: log in, describe, refresh, log out) and the reads of
-//! `/api/v2/system/user` and `/api/v2/system/admin` (list, `?ids=`, by id, with `filter`,
-//! `fields`, `related`, `order`/`sort`, `limit`, `offset`, `include_count`). Still to come:
-//! creating, changing and deleting users (with batches), invitations and password setting, the
-//! admin app's endpoints.
+//! `/api/v2/user/session`: log in, describe, refresh, log out) and `/api/v2/system/user` and
+//! `/api/v2/system/admin`: reads (list, `?ids=`, by id, with `filter`, `fields`, `related`,
+//! `order`/`sort`, `limit`, `offset`, `include_count`) and writes (create, change and delete,
+//! by id, by `?ids=` or by records, with the three batch modes). Still to come: invitations
+//! (`send_invite=true` is refused with 503 until mail exists, before anything is written) and
+//! setting a password with a code, the admin app's endpoints, the `wrap` and `count_only`
+//! parameters.
 //!
 //! # What is emulated, and the decisions where the spec is silent
 //! - Sessions: `host` in the session object is `usergate` (DreamFactory puts its machine's
@@ -42,6 +44,14 @@
 //!   password (false while invited); `expired` is always false; `created_by_id`,
 //!   `last_modified_by_id`, `security_question` and `default_app_id` are null unless a client
 //!   wrote them.
+//! - Writes: the spec over DreamFactory's own code: `"is_active": false` on create makes an
+//!   inactive user (DreamFactory drops falsy values and creates it active); a taken email is that
+//!   record's 409 `Duplicate entry '<email>' for key 'user_email_unique'`; the password policy is
+//!   usergate's (10 characters, a setting), said in Laravel's words. `""` and `null` are absent on
+//!   create and clear the field on update (`name` and `email` cannot be cleared: ignored).
+//!   `is_sys_admin` in a body is ignored: the endpoint decides the kind, and no DreamFactory
+//!   endpoint moves a user between kinds. A change through `/system/user` leaves a Domo
+//!   `Editor` an editor (`is_active` is the only role-adjacent field here, and it maps status).
 //! - Not yet: answering a `limit` of 100000 reads that many records into memory at once; the
 //!   spec asks for batches (issue 4 keeps this open).
 
@@ -54,6 +64,7 @@ pub mod record;
 pub mod routes;
 pub mod users;
 pub mod wire;
+pub mod writes;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -116,10 +127,38 @@ pub fn configure(state: State) -> impl FnOnce(&mut web::ServiceConfig) {
                         .route(web::put().to(routes::admin_refresh))
                         .route(web::delete().to(routes::admin_logout)),
                 )
-                .route("/system/user", web::get().to(users::list_users))
-                .route("/system/user/{id}", web::get().to(users::get_user))
-                .route("/system/admin", web::get().to(users::list_admins))
-                .route("/system/admin/{id}", web::get().to(users::get_admin))
+                .service(
+                    web::resource("/system/user")
+                        .route(web::get().to(users::list_users))
+                        .route(web::post().to(writes::create_users))
+                        .route(web::patch().to(writes::update_users))
+                        .route(web::put().to(writes::update_users))
+                        .route(web::delete().to(writes::delete_users)),
+                )
+                .service(
+                    web::resource("/system/user/{id}")
+                        .route(web::get().to(users::get_user))
+                        .route(web::post().to(writes::create_by_id))
+                        .route(web::patch().to(writes::update_user))
+                        .route(web::put().to(writes::update_user))
+                        .route(web::delete().to(writes::delete_user)),
+                )
+                .service(
+                    web::resource("/system/admin")
+                        .route(web::get().to(users::list_admins))
+                        .route(web::post().to(writes::create_admins))
+                        .route(web::patch().to(writes::update_admins))
+                        .route(web::put().to(writes::update_admins))
+                        .route(web::delete().to(writes::delete_admins)),
+                )
+                .service(
+                    web::resource("/system/admin/{id}")
+                        .route(web::get().to(users::get_admin))
+                        .route(web::post().to(writes::create_by_id))
+                        .route(web::patch().to(writes::update_admin))
+                        .route(web::put().to(writes::update_admin))
+                        .route(web::delete().to(writes::delete_admin)),
+                )
                 .service(
                     web::resource("/user/session")
                         .route(web::post().to(routes::user_login))

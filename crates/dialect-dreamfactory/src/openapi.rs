@@ -3,14 +3,14 @@
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{error, routes, users, wire};
+use crate::{error, routes, users, wire, writes};
 
 /// The DreamFactory System API, as far as usergate serves it.
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "usergate: DreamFactory System API (/api/v2)",
-        description = "DreamFactory's sessions and user reads, served over usergate's users. Writes to users and admins are in progress.",
+        description = "DreamFactory's sessions and users (reads, writes, batches), served over usergate's users.",
         version = "2"
     ),
     paths(
@@ -26,6 +26,16 @@ use crate::{error, routes, users, wire};
         users::get_user,
         users::list_admins,
         users::get_admin,
+        writes::create_users,
+        writes::update_users,
+        writes::update_user,
+        writes::delete_users,
+        writes::delete_user,
+        writes::create_admins,
+        writes::update_admins,
+        writes::update_admin,
+        writes::delete_admins,
+        writes::delete_admin,
     ),
     components(schemas(
         wire::LoginRequest,

@@ -47,7 +47,7 @@ impl Kind {
 }
 
 /// Core's refusal of a non-admin, in DreamFactory's words.
-fn denied(kind: Kind, verb: &str, e: CoreError) -> DfError {
+pub(crate) fn denied(kind: Kind, verb: &str, e: CoreError) -> DfError {
     match e {
         CoreError::Forbidden(Denied::NotAdmin) => DfError::new(
             StatusCode::FORBIDDEN,
