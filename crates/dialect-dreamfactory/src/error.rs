@@ -51,7 +51,8 @@ pub const BAD_CREDENTIALS: &str = "Invalid credentials supplied.";
 pub struct DfError {
     status: StatusCode,
     message: String,
-    context: Option<serde_json::Value>,
+    /// Boxed: errors travel in `Result`s and should stay small.
+    context: Option<Box<serde_json::Value>>,
     retry_after: Option<u64>,
     /// For the log only (500s).
     cause: Option<String>,
@@ -72,7 +73,7 @@ impl DfError {
     /// With details in `context` (validation messages by field).
     pub fn with_context(self, context: serde_json::Value) -> Self {
         DfError {
-            context: Some(context),
+            context: Some(Box::new(context)),
             ..self
         }
     }
@@ -83,7 +84,7 @@ impl DfError {
         let code = self.status.as_u16();
         ErrorBody {
             code,
-            context: self.context.clone(),
+            context: self.context.as_deref().cloned(),
             message: html_escape(&self.message),
             status_code: code,
         }
