@@ -190,3 +190,51 @@ both_backends! {
         app.stop().await;
     }
 }
+
+both_backends! {
+    async fn the_admin_apps_endpoints_answer(kind) {
+        let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/dreamfactory-admin-app");
+        let app = TestApp::spawn_with(kind, &["--dreamfactory-admin-app", fixture]).await;
+        // Read before login, without credentials.
+        let r = app.call(Method::GET, "/api/v2/system/environment", None, None).await;
+        assert_eq!(r.status, 200);
+        assert_eq!(r.body["platform"]["license"], "OPEN SOURCE");
+        assert_eq!(r.body["platform"]["root_admin_exists"], true);
+        for list in ["adldap", "oauth", "saml"] {
+            assert!(r.body["authentication"][list].is_array(), "{list}");
+        }
+        assert_eq!(r.body["authentication"]["login_attribute"], "email");
+        assert_eq!(r.header("content-type"), Some("application/json"));
+        // The rest need a session.
+        assert_eq!(app.call(Method::GET, "/api/v2/system/lookup", None, None).await.status, 400);
+        let t = session_token(&app, ADMIN_SESSION, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        let empty = json!({"resource": [], "meta": {"count": 0}});
+        for path in ["/api/v2/system/lookup", "/api/v2/system/app", "/api/v2/system/role", "/api/v2/system/service"] {
+            let r = with_header(&app, Method::GET, path, &t).await;
+            assert_eq!((r.status, r.body.clone()), (200, empty.clone()), "{path}");
+        }
+        let r = with_header(&app, Method::GET, "/api/v2/system", &t).await;
+        assert_eq!(r.body, json!({"resource": [{"name": "user"}, {"name": "admin"}]}));
+        // A non-admin: lookups still answer (never 403), the others do not.
+        let et = app.admin_token().await;
+        app.create_user(&et, "plain@example.com", PW).await;
+        let ut = session_token(&app, USER_SESSION, "plain@example.com", PW).await;
+        assert_eq!(with_header(&app, Method::GET, "/api/v2/system/lookup", &ut).await.status, 200);
+        let r = with_header(&app, Method::GET, "/api/v2/system/role", &ut).await;
+        assert_error(&r, 403, "Access Forbidden. GET access to component 'role' of service 'system' is not allowed by this user's role.");
+        // The operator's copy of the app, same origin, nothing outside its directory.
+        let r = app.call(Method::GET, "/dreamfactory/dist/", None, None).await;
+        assert_eq!(r.status, 200);
+        assert!(r.body.as_str().is_some_and(|html| html.contains("df-admin-app-fixture")));
+        let r = app.call(Method::GET, "/dreamfactory/dist/index.html", None, None).await;
+        assert_eq!(r.status, 200);
+        for escape in ["/dreamfactory/dist/../../Cargo.toml", "/dreamfactory/dist/%2e%2e/%2e%2e/Cargo.toml"] {
+            assert_eq!(app.call(Method::GET, escape, None, None).await.status, 404, "{escape}");
+        }
+        app.stop().await;
+        // Off by default.
+        let app = TestApp::spawn(kind).await;
+        assert_eq!(app.call(Method::GET, "/dreamfactory/dist/", None, None).await.status, 404);
+        app.stop().await;
+    }
+}

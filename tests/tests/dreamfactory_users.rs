@@ -282,7 +282,29 @@ both_backends! {
             ("created_date < '2000-01-01'", vec![]),
             ("created_date > 2000-01-01", vec!["tomo@example.com", "joe@example.com", "anna@example.org", "mary@example.com", "emile@example.fr"]),
             ("last_login_date is null", vec!["tomo@example.com", "joe@example.com", "anna@example.org", "mary@example.com", "emile@example.fr"]),
+            ("id > 0", vec!["tomo@example.com", "joe@example.com", "anna@example.org", "mary@example.com", "emile@example.fr"]),
+            ("first_name = 'tomo'", vec!["tomo@example.com"]),
+            ("first_name != 'Tomo'", vec!["joe@example.com", "anna@example.org", "mary@example.com", "emile@example.fr"]),
+            ("first_name <> 'TOMO'", vec!["joe@example.com", "anna@example.org", "mary@example.com", "emile@example.fr"]),
+            ("last_name > 'Smith'", vec!["emile@example.fr"]),
+            ("last_name >= 'smith'", vec!["tomo@example.com", "emile@example.fr"]),
+            ("last_name < 'c'", vec!["joe@example.com"]),
+            ("last_name <= 'JONES'", vec!["joe@example.com", "anna@example.org"]),
+            ("last_name EQ 'Jones'", vec!["anna@example.org"]),
+            ("last_name ne 'Jones'", vec!["tomo@example.com", "joe@example.com", "mary@example.com", "emile@example.fr"]),
+            ("last_name GT 'Smith'", vec!["emile@example.fr"]),
+            ("last_name lte 'Bloggs'", vec!["joe@example.com"]),
+            ("phone LIKE '555%'", vec!["tomo@example.com", "anna@example.org"]),
+            ("phone NOT LIKE '%99'", vec!["tomo@example.com"]),
+            ("email contains 'EXAMPLE.ORG'", vec!["anna@example.org"]),
+            ("name starts with 'é'", vec!["emile@example.fr"]),
+            ("NOT (phone IS NULL)", vec!["tomo@example.com", "anna@example.org"]),
+            ("(is_active = 1) AND (phone IS NOT NULL)", vec!["tomo@example.com"]),
+            ("first_name in ('ÉMILE')", vec!["emile@example.fr"]),
+            ("email = 'nobody@example.com'", vec![]),
+            ("id gt 0 and is_active = false", vec!["anna@example.org", "mary@example.com"]),
         ];
+        assert!(cases.len() >= 40, "at least 40 filters with expected users");
         for (filter, want) in cases {
             let r = get(&app, &t, &format!("/api/v2/system/user?filter={}", enc(filter))).await;
             assert_eq!(r.status, 200, "{filter}: {}", r.body);

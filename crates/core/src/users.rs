@@ -61,6 +61,12 @@ impl UserService {
         })
     }
 
+    /// Whether the actor may manage users (for dialect endpoints that touch no user but are
+    /// for admins only).
+    pub fn check_admin(&self, actor: &Actor) -> CoreResult<()> {
+        require_admin(actor).map(drop)
+    }
+
     /// A non-deleted user. Admins only.
     pub fn get(&self, actor: &Actor, key: &UserKey) -> CoreResult<User> {
         require_admin(actor)?;

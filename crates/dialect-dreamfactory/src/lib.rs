@@ -6,8 +6,9 @@
 //! `order`/`sort`, `limit`, `offset`, `include_count`) and writes (create, change and delete,
 //! by id, by `?ids=` or by records, with the three batch modes). Still to come: invitations
 //! (`send_invite=true` is refused with 503 until mail exists, before anything is written) and
-//! setting a password with a code, the admin app's endpoints, the `wrap` and `count_only`
-//! parameters.
+//! setting a password with a code, the `wrap` and `count_only` parameters. DreamFactory's admin
+//! web app: the endpoints it needs besides users and sessions are served ([`admin_app`]), and
+//! `--dreamfactory-admin-app DIR` serves an operator's copy at `/dreamfactory/dist/`.
 //!
 //! # What is emulated, and the decisions where the spec is silent
 //! - Sessions: `host` in the session object is `usergate` (DreamFactory puts its machine's
@@ -55,6 +56,7 @@
 //! - Not yet: answering a `limit` of 100000 reads that many records into memory at once; the
 //!   spec asks for batches (issue 4 keeps this open).
 
+pub mod admin_app;
 pub mod auth;
 pub mod error;
 pub mod filter;
@@ -81,7 +83,7 @@ use utoipa::OpenApi as _;
 use crate::error::DfError;
 
 /// The dialect's settings.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Settings {
     /// Lifetime of a session token (DreamFactory: 24 h).
     pub token_ttl: Duration,
@@ -89,6 +91,8 @@ pub struct Settings {
     pub refresh_ttl: Duration,
     /// The request body cap, in bytes.
     pub max_body: usize,
+    /// An operator's copy of DreamFactory's admin web app, served at `/dreamfactory/dist/`.
+    pub admin_app: Option<std::path::PathBuf>,
 }
 
 /// What the handlers share.
@@ -110,6 +114,12 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 pub fn configure(state: State) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg| {
         let cap = state.settings.max_body;
+        if let Some(dir) = &state.settings.admin_app {
+            // Same origin as /api/v2, which the app calls by absolute path.
+            cfg.service(
+                actix_files::Files::new("/dreamfactory/dist", dir).index_file("index.html"),
+            );
+        }
         let json = web::JsonConfig::default()
             .limit(cap)
             .content_type(|_| true)
@@ -127,6 +137,12 @@ pub fn configure(state: State) -> impl FnOnce(&mut web::ServiceConfig) {
                         .route(web::put().to(routes::admin_refresh))
                         .route(web::delete().to(routes::admin_logout)),
                 )
+                .route("/system/environment", web::get().to(admin_app::environment))
+                .route("/system/lookup", web::get().to(admin_app::lookup))
+                .route("/system/app", web::get().to(admin_app::apps))
+                .route("/system/role", web::get().to(admin_app::roles))
+                .route("/system/service", web::get().to(admin_app::services))
+                .route("/system", web::get().to(admin_app::system))
                 .service(
                     web::resource("/system/user")
                         .route(web::get().to(users::list_users))

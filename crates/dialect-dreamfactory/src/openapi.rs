@@ -3,7 +3,7 @@
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{error, routes, users, wire, writes};
+use crate::{admin_app, error, routes, users, wire, writes};
 
 /// The DreamFactory System API, as far as usergate serves it.
 #[derive(OpenApi)]
@@ -36,6 +36,12 @@ use crate::{error, routes, users, wire, writes};
         writes::update_admin,
         writes::delete_admins,
         writes::delete_admin,
+        admin_app::environment,
+        admin_app::lookup,
+        admin_app::apps,
+        admin_app::roles,
+        admin_app::services,
+        admin_app::system,
     ),
     components(schemas(
         wire::LoginRequest,

@@ -103,6 +103,7 @@ pub async fn start(args: ServeArgs, signals: bool) -> Result<Running, StartError
         token_ttl: args.dreamfactory_token_ttl,
         refresh_ttl: args.dreamfactory_refresh_ttl,
         max_body: args.max_body,
+        admin_app: args.dreamfactory_admin_app.clone(),
     };
     let ek_settings = email_keyed::Settings {
         token_ttl: args.email_keyed_token_ttl,
@@ -128,7 +129,7 @@ pub async fn start(args: ServeArgs, signals: bool) -> Result<Running, StartError
             .configure(dreamfactory::configure(dreamfactory::State {
                 core: core.clone(),
                 tokens: tokens.clone(),
-                settings: df_settings,
+                settings: df_settings.clone(),
             }))
             .configure(email_keyed::configure(email_keyed::State {
                 core: core.clone(),

@@ -150,6 +150,10 @@ pub struct ServeArgs {
     /// How long after expiry a DreamFactory session token can still be refreshed.
     #[arg(long, env = "USERGATE_DREAMFACTORY_REFRESH_TTL", default_value = "14d", value_parser = parse_ttl_or_zero)]
     pub dreamfactory_refresh_ttl: Duration,
+    /// A directory holding an operator's copy of DreamFactory's admin web app (its `dist`),
+    /// served at `/dreamfactory/dist/`. Off by default.
+    #[arg(long, env = "USERGATE_DREAMFACTORY_ADMIN_APP")]
+    pub dreamfactory_admin_app: Option<std::path::PathBuf>,
     /// On SIGTERM, how long `/readyz` answers 503 before the server stops taking requests.
     #[arg(long, env = "USERGATE_SHUTDOWN_DRAIN", default_value = "5s", value_parser = parse_ttl_or_zero)]
     pub shutdown_drain: Duration,
