@@ -185,6 +185,30 @@ both_backends! {
         let et = app.admin_token().await;
         let r = app.call(Method::GET, "/api/users/a@example.com", Some(&et), None).await;
         assert_eq!(r.body["status"], "Inactive");
+        // The admin app's update: PUT the whole record it read back (ids, dates, relations,
+        // `confirmed`...), with `send_invite=false` as it always sends. Nothing changes but what
+        // it edits, and no token dies.
+        let b_token = {
+            let r = df(&app, &t, Method::PATCH, &format!("/api/v2/system/user/{b}"), Some(json!({"password": PW}))).await;
+            assert_eq!(r.status, 200);
+            let r = app.call(Method::POST, "/api/v2/user/session", None,
+                Some(json!({"email": "b@example.com", "password": PW}))).await;
+            r.body["session_token"].as_str().expect("token").to_owned()
+        };
+        let read = df(&app, &t, Method::GET, &format!("/api/v2/system/user/{b}?fields=*&related=lookup_by_user_id,user_to_app_to_role_by_user_id"), None).await;
+        let mut record = read.body.clone();
+        record["last_name"] = json!("Bravo");
+        let r = df(&app, &t, Method::PUT, &format!("/api/v2/system/user/{b}?send_invite=false"), Some(record)).await;
+        assert_eq!((r.status, r.body.clone()), (200, json!({"id": b})));
+        let after = df(&app, &t, Method::GET, &format!("/api/v2/system/user/{b}?fields=*"), None).await;
+        for (k, v) in after.body.as_object().expect("record") {
+            if k == "last_name" {
+                assert_eq!(v, "Bravo");
+            } else if k != "last_modified_date" {
+                assert_eq!(v, &read.body[k], "{k} unchanged");
+            }
+        }
+        assert_eq!(app.call(Method::GET, "/api/v2/user/session", Some(&b_token), None).await.status, 200);
         // Unknown ids: 404 by id.
         let r = df(&app, &t, Method::PATCH, "/api/v2/system/user/999999", Some(json!({"phone": "1"}))).await;
         assert_eq!(r.status, 404);
