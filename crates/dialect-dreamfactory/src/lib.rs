@@ -53,8 +53,10 @@
 //!   `is_sys_admin` in a body is ignored: the endpoint decides the kind, and no DreamFactory
 //!   endpoint moves a user between kinds. A change through `/system/user` leaves a Domo
 //!   `Editor` an editor (`is_active` is the only role-adjacent field here, and it maps status).
-//! - Not yet: answering a `limit` of 100000 reads that many records into memory at once; the
-//!   spec asks for batches (issue 4 keeps this open).
+//! - A list longer than 1000 records (the default `limit` is 100000) is read and written 1000
+//!   at a time, streamed, so memory stays bounded; its pages are read with `offset`, so writes
+//!   made while it streams may shift it (as in DreamFactory). An error after the first chunk can
+//!   only cut the answer short (logged).
 
 pub mod admin_app;
 pub mod auth;

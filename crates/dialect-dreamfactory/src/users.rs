@@ -4,8 +4,8 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde_json::{Value, json};
-use usergate_core::query::{Cond, Field, Op, Value as QValue};
-use usergate_core::{CoreError, Denied, Role};
+use usergate_core::query::{Cond, Field, Found, Op, Query, Value as QValue};
+use usergate_core::{CoreError, Denied, Page, Role, User};
 use usergate_web::blocking;
 
 use crate::State;
@@ -84,6 +84,12 @@ pub async fn list(
         ));
         query.count = false;
     }
+    // Past one chunk, the list is read and written a chunk at a time.
+    let full = query.clone();
+    let more = wanted.is_none() && query.page.limit > CHUNK;
+    if more {
+        query.page.limit = CHUNK;
+    }
     let core = state.core.clone();
     let found = blocking(move || core.users.query(&caller.0, &query))
         .await
@@ -91,12 +97,111 @@ pub async fn list(
     if let Some(ids) = wanted {
         return by_ids(&ids, &found.items, &shape, to_bool(p.continue_.as_deref()));
     }
-    let resource: Vec<_> = found.items.iter().map(|u| shape.view(u)).collect();
-    let body = match found.total {
-        Some(count) => json!({"resource": resource, "meta": {"count": count}}),
-        None => json!({"resource": resource}),
+    if !more {
+        let resource: Vec<_> = found.items.iter().map(|u| shape.view(u)).collect();
+        let body = match found.total {
+            Some(count) => json!({"resource": resource, "meta": {"count": count}}),
+            None => json!({"resource": resource}),
+        };
+        return Ok(HttpResponse::Ok().json(body));
+    }
+    Ok(stream_list(state, caller, full, found, shape))
+}
+
+/// Records read and written per chunk when a list is longer than one chunk.
+const CHUNK: u32 = 1000;
+
+/// A long list, read and written a chunk at a time so memory stays bounded whatever `limit`
+/// says. The first chunk was read before the answer started (its errors are proper answers);
+/// a failure later can only cut the answer short, and is logged.
+fn stream_list(
+    state: web::Data<State>,
+    caller: Caller,
+    query: Query,
+    first: Found<User>,
+    shape: Shape,
+) -> HttpResponse {
+    struct Cursor {
+        state: web::Data<State>,
+        caller: Caller,
+        query: Query,
+        shape: Shape,
+        next: Option<Vec<User>>,
+        sent: u64,
+        total: Option<u64>,
+        done: bool,
+    }
+    let total = first.total;
+    let cursor = Cursor {
+        state,
+        caller,
+        shape,
+        next: Some(first.items),
+        sent: 0,
+        total,
+        done: false,
+        query,
     };
-    Ok(HttpResponse::Ok().json(body))
+    let stream = futures_util::stream::unfold(cursor, |mut c| async move {
+        if c.done {
+            return None;
+        }
+        let users = match c.next.take() {
+            Some(users) => users,
+            None => {
+                let limit = u64::from(c.query.page.limit).saturating_sub(c.sent);
+                let q = Query {
+                    count: false,
+                    page: Page {
+                        limit: CHUNK.min(u32::try_from(limit).unwrap_or(CHUNK)),
+                        offset: c.query.page.offset + c.sent,
+                    },
+                    ..c.query.clone()
+                };
+                let core = c.state.core.clone();
+                let caller = c.caller;
+                match blocking(move || core.users.query(&caller.0, &q)).await {
+                    Ok(found) => found.items,
+                    Err(e) => {
+                        tracing::error!(error = %e, "a streamed list failed mid-way");
+                        c.done = true;
+                        return Some((Err(actix_web::error::ErrorInternalServerError("list")), c));
+                    }
+                }
+            }
+        };
+        let mut out = String::new();
+        if c.sent == 0 {
+            out.push_str("{\"resource\":[");
+        }
+        for u in &users {
+            if c.sent > 0 {
+                out.push(',');
+            }
+            match serde_json::to_string(&c.shape.view(u)) {
+                Ok(json) => out.push_str(&json),
+                Err(e) => {
+                    tracing::error!(error = %e, "a record could not be written");
+                    c.done = true;
+                    return Some((Err(actix_web::error::ErrorInternalServerError("list")), c));
+                }
+            }
+            c.sent += 1;
+        }
+        let finished = users.len() < CHUNK as usize || c.sent >= u64::from(c.query.page.limit);
+        if finished {
+            out.push(']');
+            if let Some(n) = c.total {
+                out.push_str(&format!(",\"meta\":{{\"count\":{n}}}"));
+            }
+            out.push('}');
+            c.done = true;
+        }
+        Some((Ok(web::Bytes::from(out)), c))
+    });
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .streaming(stream)
 }
 
 /// `?ids=`: the records in id order; if one is missing, DreamFactory's batch error (stopping at
