@@ -154,6 +154,41 @@ impl TestApp {
         assert_eq!(r.status, 204, "promote {email}: {}", r.body);
     }
 
+    /// A DreamFactory session token of the bootstrap admin.
+    pub async fn df_admin_session(&self) -> String {
+        let r = self
+            .call(
+                Method::POST,
+                "/api/v2/system/admin/session",
+                None,
+                Some(json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})),
+            )
+            .await;
+        r.body["session_token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("admin session: {}", r.body))
+            .to_owned()
+    }
+
+    /// A request with the token in `X-DreamFactory-Session-Token`, as DreamFactory's clients
+    /// send it.
+    pub async fn df_call(
+        &self,
+        token: &str,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Reply {
+        let req = self
+            .req(method, path, None)
+            .insert_header(("X-DreamFactory-Session-Token", token));
+        let res = match body {
+            Some(b) => req.send_json(&b).await,
+            None => req.send().await,
+        };
+        Reply::read(res.unwrap_or_else(|e| panic!("request to {path} failed: {e}"))).await
+    }
+
     /// Stops the server (the database is dropped when the app is).
     pub async fn stop(mut self) {
         if let Some(r) = self.running.take() {

@@ -26,13 +26,7 @@ async fn session_token(app: &TestApp, path: &str, email: &str, password: &str) -
 
 /// A request carrying the token in `X-DreamFactory-Session-Token`.
 async fn with_header(app: &TestApp, method: Method, path: &str, token: &str) -> Reply {
-    let res = app
-        .req(method, path, None)
-        .insert_header(("X-DreamFactory-Session-Token", token))
-        .send()
-        .await
-        .expect("send");
-    Reply::read(res).await
+    app.df_call(token, method, path, None).await
 }
 
 fn assert_error(r: &Reply, status: u16, message: &str) {

@@ -131,25 +131,11 @@ fn seed(app: &TestApp) -> std::collections::HashMap<&'static str, i64> {
 }
 
 async fn admin_session(app: &TestApp) -> String {
-    let r = app
-        .call(
-            Method::POST,
-            "/api/v2/system/admin/session",
-            None,
-            Some(json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})),
-        )
-        .await;
-    r.body["session_token"].as_str().expect("token").to_owned()
+    app.df_admin_session().await
 }
 
 async fn get(app: &TestApp, token: &str, path: &str) -> Reply {
-    let res = app
-        .req(Method::GET, path, None)
-        .insert_header(("X-DreamFactory-Session-Token", token))
-        .send()
-        .await
-        .expect("send");
-    Reply::read(res).await
+    app.df_call(token, Method::GET, path, None).await
 }
 
 fn emails(body: &Value) -> BTreeSet<String> {

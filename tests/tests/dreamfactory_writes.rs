@@ -3,32 +3,16 @@
 
 use awc::http::Method;
 use serde_json::{Value, json};
-use usergate_tests::{ADMIN_EMAIL, ADMIN_PASSWORD, Reply, TestApp, both_backends};
+use usergate_tests::{Reply, TestApp, both_backends};
 
 const PW: &str = "0123456789ab";
 
 async fn session(app: &TestApp) -> String {
-    let r = app
-        .call(
-            Method::POST,
-            "/api/v2/system/admin/session",
-            None,
-            Some(json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})),
-        )
-        .await;
-    r.body["session_token"].as_str().expect("token").to_owned()
+    app.df_admin_session().await
 }
 
-/// A request with the token in `X-DreamFactory-Session-Token`, as the seed's examples send it.
 async fn df(app: &TestApp, t: &str, method: Method, path: &str, body: Option<Value>) -> Reply {
-    let req = app
-        .req(method, path, None)
-        .insert_header(("X-DreamFactory-Session-Token", t));
-    let res = match body {
-        Some(b) => req.send_json(&b).await,
-        None => req.send().await,
-    };
-    Reply::read(res.expect("send")).await
+    app.df_call(t, method, path, body).await
 }
 
 fn id_of(r: &Reply, i: usize) -> i64 {

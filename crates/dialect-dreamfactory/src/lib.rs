@@ -73,13 +73,11 @@ pub mod writes;
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::error::JsonPayloadError;
-use actix_web::middleware::{Next, from_fn};
+use actix_web::middleware::from_fn;
 use actix_web::{ResponseError, web};
 use usergate_core::Core;
-use usergate_web::{TokenService, declares_body_over};
+use usergate_web::{TokenService, reject_oversized};
 use utoipa::OpenApi as _;
 
 use crate::error::DfError;
@@ -131,7 +129,9 @@ pub fn configure(state: State) -> impl FnOnce(&mut web::ServiceConfig) {
             web::scope("/api/v2")
                 .app_data(web::Data::new(state))
                 .app_data(json)
-                .wrap(from_fn(move |req, next| body_cap(cap, req, next)))
+                .wrap(from_fn(move |req, next| {
+                    reject_oversized(cap, |cap| too_large(cap).error_response(), req, next)
+                }))
                 .service(
                     web::resource("/system/admin/session")
                         .route(web::post().to(routes::admin_login))
@@ -186,20 +186,6 @@ pub fn configure(state: State) -> impl FnOnce(&mut web::ServiceConfig) {
                 ),
         );
     }
-}
-
-async fn body_cap(
-    cap: usize,
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    if declares_body_over(&req, cap) {
-        let res = too_large(cap).error_response();
-        return Ok(req.into_response(res).map_into_right_body());
-    }
-    next.call(req)
-        .await
-        .map(ServiceResponse::map_into_left_body)
 }
 
 fn too_large(cap: usize) -> DfError {

@@ -1,6 +1,6 @@
 //! The dialect's OpenAPI document (committed as `openapi/dreamfactory.json`).
 
-use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::{admin_app, error, routes, users, wire, writes};
@@ -65,14 +65,6 @@ impl Modify for SessionAuth {
                 "X-DreamFactory-Session-Token",
             ))),
         );
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .bearer_format("JWT")
-                    .build(),
-            ),
-        );
+        components.add_security_scheme("bearer", usergate_web::bearer_scheme());
     }
 }

@@ -8,9 +8,11 @@ pub mod tokens;
 
 use std::net::IpAddr;
 
-use actix_web::HttpRequest;
-use actix_web::dev::ServiceRequest;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header;
+use actix_web::middleware::Next;
+use actix_web::{HttpRequest, HttpResponse};
 use usergate_core::{CoreError, CoreResult};
 
 pub use tokens::{Claims, IssuedToken, TokenService, VerifiedToken};
@@ -39,6 +41,34 @@ pub fn bearer_token(req: &HttpRequest) -> Option<&str> {
 /// anyone can write them.)
 pub fn client_ip(req: &HttpRequest) -> Option<IpAddr> {
     req.peer_addr().map(|a| a.ip())
+}
+
+/// Answers a request that declares a body over `cap` bytes with `too_large(cap)` (the dialect's
+/// own 413 envelope) before anything reads the body; bodies without a declared length are capped
+/// while they are read, by the JSON extractor's limit.
+pub async fn reject_oversized(
+    cap: usize,
+    too_large: fn(usize) -> HttpResponse,
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if declares_body_over(&req, cap) {
+        return Ok(req.into_response(too_large(cap)).map_into_right_body());
+    }
+    next.call(req)
+        .await
+        .map(ServiceResponse::map_into_left_body)
+}
+
+/// The `bearer` security scheme of an OpenAPI document (HTTP Bearer, JWT).
+pub fn bearer_scheme() -> utoipa::openapi::security::SecurityScheme {
+    use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+    SecurityScheme::Http(
+        HttpBuilder::new()
+            .scheme(HttpAuthScheme::Bearer)
+            .bearer_format("JWT")
+            .build(),
+    )
 }
 
 /// Whether a request declares a body larger than `cap` bytes (bodies without a length are
