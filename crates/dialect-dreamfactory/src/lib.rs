@@ -70,14 +70,12 @@ pub mod users;
 pub mod wire;
 pub mod writes;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::error::JsonPayloadError;
 use actix_web::middleware::from_fn;
 use actix_web::{ResponseError, web};
-use usergate_core::Core;
-use usergate_web::{TokenService, reject_oversized};
+use usergate_web::reject_oversized;
 use utoipa::OpenApi as _;
 
 use crate::error::DfError;
@@ -96,14 +94,7 @@ pub struct Settings {
 }
 
 /// What the handlers share.
-pub struct State {
-    /// The core services.
-    pub core: Core,
-    /// The token service (shared by every dialect).
-    pub tokens: Arc<TokenService>,
-    /// This dialect's settings.
-    pub settings: Settings,
-}
+pub type State = usergate_web::DialectState<Settings>;
 
 /// The OpenAPI document of this dialect.
 pub fn openapi() -> utoipa::openapi::OpenApi {

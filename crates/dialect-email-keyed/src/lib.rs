@@ -29,14 +29,12 @@ pub mod openapi;
 pub mod routes;
 pub mod wire;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::error::JsonPayloadError;
 use actix_web::middleware::from_fn;
 use actix_web::{ResponseError, web};
-use usergate_core::Core;
-use usergate_web::{TokenService, reject_oversized};
+use usergate_web::reject_oversized;
 use utoipa::OpenApi as _;
 
 use crate::error::ApiError;
@@ -51,14 +49,7 @@ pub struct Settings {
 }
 
 /// What the handlers share.
-pub struct State {
-    /// The core services.
-    pub core: Core,
-    /// The token service (shared by every dialect).
-    pub tokens: Arc<TokenService>,
-    /// This dialect's settings.
-    pub settings: Settings,
-}
+pub type State = usergate_web::DialectState<Settings>;
 
 /// The OpenAPI document of this dialect.
 pub fn openapi() -> utoipa::openapi::OpenApi {

@@ -17,6 +17,16 @@ use usergate_core::{CoreError, CoreResult};
 
 pub use tokens::{Claims, IssuedToken, TokenService, VerifiedToken};
 
+/// What a dialect's handlers share: core, the token service, and the dialect's own settings.
+pub struct DialectState<S> {
+    /// The core services.
+    pub core: usergate_core::Core,
+    /// The token service (shared by every dialect).
+    pub tokens: std::sync::Arc<TokenService>,
+    /// The dialect's settings.
+    pub settings: S,
+}
+
 /// Runs a core call on the blocking pool (core blocks on the database and on argon2), never on
 /// an async worker.
 pub async fn blocking<T, F>(f: F) -> CoreResult<T>
