@@ -235,6 +235,8 @@ both_backends! {
         let r = df(&app, &t, Method::DELETE, &format!("/api/v2/system/user?ids={u1}"), None).await;
         assert_eq!(r.status, 400);
         assert_eq!(r.body["error"]["message"], "Batch Error: Not all requested records could be deleted.");
+        assert_eq!(r.body["error"]["context"]["resource"][0]["message"],
+            format!("Record with identifier '{u1}' not found."));
         // Oneself: 403.
         let me = df(&app, &t, Method::GET, "/api/v2/system/admin?filter=email%3Dadmin@usergate.test", None).await;
         let me = me.body["resource"][0]["id"].as_i64().expect("my id");

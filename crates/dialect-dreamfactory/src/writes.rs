@@ -286,11 +286,13 @@ fn batch_answer(
 }
 
 /// The errors of a batch's failed records, in order, in DreamFactory's words.
+/// `ids` and `emails`: what each record named, for the messages that quote it.
 fn failures(
     batch: &mut Batch<User>,
     kind: Kind,
     op: &str,
     emails: &[Option<String>],
+    ids: &[Option<i64>],
 ) -> Vec<DfError> {
     batch
         .results
@@ -300,12 +302,13 @@ fn failures(
             Ok(_) => None,
             Err(e) => {
                 let e = std::mem::replace(e, CoreError::NotFound);
-                Some(record_error(
-                    kind,
-                    op,
-                    e,
-                    emails.get(i).and_then(Option::as_deref),
-                ))
+                Some(match (e, ids.get(i).copied().flatten()) {
+                    (CoreError::NotFound, Some(id)) => DfError::new(
+                        StatusCode::NOT_FOUND,
+                        format!("Record with identifier '{id}' not found."),
+                    ),
+                    (e, _) => record_error(kind, op, e, emails.get(i).and_then(Option::as_deref)),
+                })
             }
         })
         .collect()
@@ -335,7 +338,7 @@ pub async fn create(
     let mut batch = blocking(move || core.users.create_batch(&caller.0, items, mode))
         .await
         .map_err(|e| crate::users::denied(kind, "POST", e))?;
-    let errors = failures(&mut batch, kind, "create", &emails);
+    let errors = failures(&mut batch, kind, "create", &emails, &[]);
     Ok(batch_answer(
         batch,
         errors,
@@ -372,6 +375,13 @@ pub async fn update_many(
     body: web::Json<Value>,
 ) -> Result<HttpResponse> {
     let list = records(&body).ok_or_else(|| DfError::bad_request(NO_RECORDS))?;
+    let named: Vec<Option<i64>> = match p.ids.as_deref() {
+        Some(ids) => params::ids(ids)?.into_iter().map(Some).collect(),
+        None => list
+            .iter()
+            .map(|r| r.as_object().and_then(record_id))
+            .collect(),
+    };
     let items: Vec<CoreResult<(UserKey, UserChanges)>> = match p.ids.as_deref() {
         Some(ids) => {
             let first = list
@@ -403,7 +413,7 @@ pub async fn update_many(
     let mut batch = blocking(move || core.users.update_batch(&caller.0, items, &g, mode))
         .await
         .map_err(|e| crate::users::denied(kind, "PATCH", e))?;
-    let errors = failures(&mut batch, kind, "change", &emails);
+    let errors = failures(&mut batch, kind, "change", &emails, &named);
     Ok(batch_answer(
         batch,
         errors,
@@ -493,13 +503,20 @@ pub async fn delete_many(
                 ));
             }
         };
+    let named: Vec<Option<i64>> = items
+        .iter()
+        .map(|k| match k {
+            Ok(UserKey::Id(id)) => Some(id.get()),
+            _ => None,
+        })
+        .collect();
     let core = state.core.clone();
     let mode = p.mode();
     let g = guard(kind);
     let mut batch = blocking(move || core.users.delete_batch(&caller.0, items, &g, mode))
         .await
         .map_err(|e| crate::users::denied(kind, "DELETE", e))?;
-    let errors = failures(&mut batch, kind, "delete", &[]);
+    let errors = failures(&mut batch, kind, "delete", &[], &named);
     Ok(batch_answer(
         batch,
         errors,
