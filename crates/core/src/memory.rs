@@ -11,7 +11,7 @@ use crate::error::CoreError;
 use crate::ports::{
     Credentials, NewUserRecord, PrincipalRecord, RepoError, UserRepo, UserStore, UserUpdate, Work,
 };
-use crate::query::{Found, Query, matches, order_users};
+use crate::query::{Found, Query, reference};
 use crate::user::{User, UserKey};
 
 #[derive(Clone)]
@@ -120,19 +120,7 @@ impl UserRepo for Tx<'_> {
     }
 
     fn query(&mut self, q: &Query) -> Result<Found<User>, RepoError> {
-        let mut hits: Vec<User> = self
-            .live()
-            .map(|r| r.user.clone())
-            .filter(|u| q.cond.as_ref().is_none_or(|c| matches(c, u) == Some(true)))
-            .collect();
-        hits.sort_by(|a, b| order_users(&q.order, a, b));
-        let total = q.count.then_some(hits.len() as u64);
-        let items = hits
-            .into_iter()
-            .skip(q.page.offset as usize)
-            .take(q.page.limit as usize)
-            .collect();
-        Ok(Found { items, total })
+        Ok(reference(q, self.live().map(|r| r.user.clone())))
     }
 
     fn update(&mut self, id: UserId, u: &UserUpdate) -> Result<User, RepoError> {

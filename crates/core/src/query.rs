@@ -313,6 +313,29 @@ pub fn compare(a: &Value, b: &Value) -> Option<std::cmp::Ordering> {
     }
 }
 
+/// The reference answer to a query over a set of (non-deleted) users: the matches in the
+/// query's order, one page, and the count of all matches when asked for. The store's SQL must
+/// give the same; core's in-memory test store is this.
+pub fn reference(query: &Query, users: impl IntoIterator<Item = User>) -> Found<User> {
+    let mut hits: Vec<User> = users
+        .into_iter()
+        .filter(|u| {
+            query
+                .cond
+                .as_ref()
+                .is_none_or(|c| matches(c, u) == Some(true))
+        })
+        .collect();
+    hits.sort_by(|a, b| order_users(&query.order, a, b));
+    let total = query.count.then_some(hits.len() as u64);
+    let items = hits
+        .into_iter()
+        .skip(usize::try_from(query.page.offset).unwrap_or(usize::MAX))
+        .take(query.page.limit as usize)
+        .collect();
+    Found { items, total }
+}
+
 /// The reference order of two users under `order`: each key with empty values last ascending
 /// and first descending, text ignoring case; then `id` ascending.
 pub fn order_users(order: &[(Field, Direction)], a: &User, b: &User) -> std::cmp::Ordering {

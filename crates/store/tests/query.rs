@@ -7,7 +7,7 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use usergate_core::domain::{Role, Status};
 use usergate_core::ports::{self, NewUserRecord, UserUpdate};
-use usergate_core::query::{Cond, Direction, Field, Op, Query, Value, matches, order_users};
+use usergate_core::query::{Cond, Direction, Field, Op, Query, Value, reference};
 use usergate_core::{Email, Page, Profile, User};
 use usergate_store::Store;
 use usergate_store::testdb::TestDb;
@@ -192,19 +192,15 @@ fn run(store: &Store, q: &Query) -> (Vec<String>, Option<u64>) {
 }
 
 fn expected(users: &[User], q: &Query) -> (Vec<String>, Option<u64>) {
-    let mut hits: Vec<&User> = users
-        .iter()
-        .filter(|u| q.cond.as_ref().is_none_or(|c| matches(c, u) == Some(true)))
-        .collect();
-    hits.sort_by(|a, b| order_users(&q.order, a, b));
-    let total = q.count.then_some(hits.len() as u64);
-    let page = hits
-        .into_iter()
-        .skip(q.page.offset as usize)
-        .take(q.page.limit as usize)
-        .map(|u| u.email.normalized().to_owned())
-        .collect();
-    (page, total)
+    let found = reference(q, users.iter().cloned());
+    (
+        found
+            .items
+            .iter()
+            .map(|u| u.email.normalized().to_owned())
+            .collect(),
+        found.total,
+    )
 }
 
 fn all(cond: Cond) -> Query {
