@@ -11,6 +11,8 @@ use usergate_server::config::Command;
 use usergate_server::{Cli, Running, ServeArgs};
 use usergate_store::testdb::TestDb;
 
+pub mod smtp;
+
 /// The bootstrap admin of every test server.
 pub const ADMIN_EMAIL: &str = "admin@usergate.test";
 /// Its password.
@@ -66,6 +68,24 @@ impl TestApp {
             db,
             client: client(),
         }
+    }
+
+    /// A server whose mail goes to `sink` (links under `http://usergate.test`, SMTP steps
+    /// bounded to two seconds), with extra flags.
+    pub async fn spawn_with_mail(kind: &str, sink: &smtp::SmtpSink, flags: Flags<'_>) -> Self {
+        let url = sink.url();
+        let mut all = vec![
+            "--smtp-url",
+            url.as_str(),
+            "--public-url",
+            "http://usergate.test",
+            "--mail-from",
+            "usergate <no-reply@usergate.test>",
+            "--smtp-timeout",
+            "2s",
+        ];
+        all.extend_from_slice(flags);
+        Self::spawn_with(kind, &all).await
     }
 
     /// A second instance on the same database (as several instances behind a load balancer).

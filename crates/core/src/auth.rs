@@ -183,6 +183,16 @@ impl AuthService {
         })
     }
 
+    /// Whether a user just identified another way (a redeemed one-time code) may be given a
+    /// session: only active users authenticate.
+    pub fn may_log_in(&self, user: &User) -> CoreResult<()> {
+        if user.status == Status::Active {
+            Ok(())
+        } else {
+            Err(CoreError::Unauthenticated(AuthFailure::BadCredentials))
+        }
+    }
+
     /// Counts a request that carried no valid credential against its address's limit.
     pub fn anonymous_request(&self, from: Option<IpAddr>) -> CoreResult<()> {
         let Some(ip) = from else { return Ok(()) };

@@ -30,9 +30,16 @@ pub enum CoreError {
         /// How long until a new attempt can succeed.
         retry_after: Duration,
     },
-    /// Mail delivery is not configured or failed (invitations, password reset).
+    /// Mail delivery is not configured (invitations, password reset); nothing was written.
     #[error("mail unavailable: {0}")]
     MailUnavailable(String),
+    /// Sending a mail failed; what the request wrote for it was undone. The text is for the log
+    /// (it never holds a code).
+    #[error("mail delivery failed: {0}")]
+    MailFailed(String),
+    /// A one-time code (invitation, password reset) was right but has expired.
+    #[error("code expired")]
+    CodeExpired,
     /// A fault of the server or its storage. The text is for the log, never for a response.
     #[error("internal error: {0}")]
     Internal(String),
@@ -54,6 +61,8 @@ pub enum Conflict {
     LastAdmin,
     /// The new password equals the current one.
     SamePassword,
+    /// An invitation was asked for a user who already set a password.
+    AlreadyAccepted,
 }
 
 /// Why a caller is not authenticated.

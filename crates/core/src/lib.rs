@@ -15,9 +15,12 @@ pub mod access;
 pub mod auth;
 pub mod domain;
 pub mod error;
+pub mod invites;
+pub mod mail;
 pub mod password;
 pub mod ports;
 pub mod query;
+pub mod secret;
 pub mod throttle;
 pub mod user;
 pub mod users;
@@ -33,8 +36,10 @@ pub use access::{Actor, Principal};
 pub use auth::{AuthLimits, AuthService};
 pub use domain::{Coarse, Email, Password, PasswordPolicy, Role, Status, UserId};
 pub use error::{AuthFailure, Conflict, CoreError, CoreResult, Denied, FieldError, Problem};
+pub use mail::{CodeMail, Mail, MailError, MailSettings, Mailer};
 pub use password::{Argon2Cost, Argon2Hasher, PasswordHasher};
 pub use ports::{Clock, SystemClock, UserStore};
+pub use secret::SecretDigest;
 pub use user::{NewUser, Page, Profile, ProfileChanges, User, UserChanges, UserKey};
 pub use users::{Batch, BatchMode, Guard, UserService};
 
@@ -50,16 +55,19 @@ pub struct Core {
 }
 
 impl Core {
-    /// Wires the services over one store, hasher and clock.
+    /// Wires the services over one store, hasher and clock; `digest` keys one-time codes;
+    /// without `mail`, invitations are refused.
     pub fn new(
         store: Arc<dyn UserStore>,
         hasher: Arc<dyn PasswordHasher>,
         clock: Arc<dyn Clock>,
         policy: PasswordPolicy,
         limits: AuthLimits,
+        digest: SecretDigest,
+        mail: Option<MailSettings>,
     ) -> Self {
         Core {
-            users: UserService::new(store.clone(), hasher.clone(), clock.clone()),
+            users: UserService::new(store.clone(), hasher.clone(), clock.clone(), digest, mail),
             auth: AuthService::new(store, hasher, clock, limits),
             policy,
         }

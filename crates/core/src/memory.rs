@@ -9,7 +9,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use crate::domain::{Email, Role, Status, UserId};
 use crate::error::CoreError;
 use crate::ports::{
-    Credentials, NewUserRecord, PrincipalRecord, RepoError, UserRepo, UserStore, UserUpdate, Work,
+    CodeRecord, Credentials, NewUserRecord, PrincipalRecord, RepoError, UserRepo, UserStore,
+    UserUpdate, Work,
 };
 use crate::query::{Found, Query, reference};
 use crate::user::{User, UserKey};
@@ -25,6 +26,7 @@ struct Row {
 struct State {
     rows: Vec<Row>,
     revoked: Vec<(String, NaiveDateTime)>,
+    codes: Vec<CodeRecord>,
 }
 
 #[derive(Default)]
@@ -36,6 +38,7 @@ pub(crate) struct MemoryStore {
 struct Tx<'a> {
     rows: &'a mut Vec<Row>,
     revoked: &'a mut Vec<(String, NaiveDateTime)>,
+    codes: &'a mut Vec<CodeRecord>,
 }
 
 impl UserStore for MemoryStore {
@@ -46,6 +49,7 @@ impl UserStore for MemoryStore {
         work(&mut Tx {
             rows: &mut copy.rows,
             revoked: &mut copy.revoked,
+            codes: &mut copy.codes,
         })?;
         *state = copy;
         Ok(())
@@ -56,6 +60,7 @@ impl UserStore for MemoryStore {
         work(&mut Tx {
             rows: &mut copy.rows,
             revoked: &mut copy.revoked,
+            codes: &mut copy.codes,
         })
     }
 }
@@ -246,6 +251,34 @@ impl UserRepo for Tx<'_> {
 
     fn is_token_revoked(&mut self, jti: &str) -> Result<bool, RepoError> {
         Ok(self.revoked.iter().any(|(j, _)| j == jti))
+    }
+
+    fn put_code(
+        &mut self,
+        code: &CodeRecord,
+        forget_before: NaiveDateTime,
+    ) -> Result<(), RepoError> {
+        self.codes.retain(|c| {
+            c.expires_at >= forget_before
+                && !(c.user_id == code.user_id && c.purpose == code.purpose)
+        });
+        self.codes.push(code.clone());
+        Ok(())
+    }
+
+    fn find_code(&mut self, digest: &str) -> Result<Option<CodeRecord>, RepoError> {
+        Ok(self.codes.iter().find(|c| c.digest == digest).cloned())
+    }
+
+    fn delete_codes(&mut self, user: UserId) -> Result<(), RepoError> {
+        self.codes.retain(|c| c.user_id != user);
+        Ok(())
+    }
+
+    fn purge(&mut self, user: UserId) -> Result<(), RepoError> {
+        self.codes.retain(|c| c.user_id != user);
+        self.rows.retain(|r| r.user.id != user);
+        Ok(())
     }
 }
 

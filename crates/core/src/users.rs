@@ -5,30 +5,38 @@ use std::sync::Arc;
 use crate::access::{Actor, AdminGrant, require_admin};
 use crate::domain::Password;
 use crate::error::{Conflict, CoreError, CoreResult, Denied, Problem};
+use crate::mail::MailSettings;
 use crate::password::PasswordHasher;
 use crate::ports::{self, Clock, NewUserRecord, UserRepo, UserStore, UserUpdate};
 use crate::query::{Direction, Field, Found, Query};
+use crate::secret::SecretDigest;
 use crate::user::{NewUser, Page, User, UserChanges, UserKey};
 
 /// Creates, reads, changes and deletes users.
 #[derive(Clone)]
 pub struct UserService {
-    store: Arc<dyn UserStore>,
-    hasher: Arc<dyn PasswordHasher>,
-    clock: Arc<dyn Clock>,
+    pub(crate) store: Arc<dyn UserStore>,
+    pub(crate) hasher: Arc<dyn PasswordHasher>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) digest: SecretDigest,
+    pub(crate) mail: Option<MailSettings>,
 }
 
 impl UserService {
-    /// A service over these ports.
+    /// A service over these ports; without `mail`, invitations and resets are refused.
     pub fn new(
         store: Arc<dyn UserStore>,
         hasher: Arc<dyn PasswordHasher>,
         clock: Arc<dyn Clock>,
+        digest: SecretDigest,
+        mail: Option<MailSettings>,
     ) -> Self {
         UserService {
             store,
             hasher,
             clock,
+            digest,
+            mail,
         }
     }
 
@@ -40,7 +48,7 @@ impl UserService {
     }
 
     /// The row for a new user: derived name, hashed password, creation time.
-    fn record(&self, new: NewUser) -> CoreResult<NewUserRecord> {
+    pub(crate) fn record(&self, new: NewUser) -> CoreResult<NewUserRecord> {
         let name = new.derived_name();
         let password_hash = new
             .password
@@ -173,7 +181,7 @@ impl UserService {
 
     /// Runs `op` over the items: each in its own transaction (stopping at the first failure
     /// unless `Continue`), or all in one that a failure rolls back (`Rollback`).
-    fn run_batch<I, T>(
+    pub(crate) fn run_batch<I, T>(
         &self,
         items: Vec<CoreResult<I>>,
         mode: BatchMode,
@@ -419,7 +427,7 @@ fn delete_in(
 
 /// A copy of an error, for a batch record that failed before its turn (core errors carry no
 /// resources, so this loses nothing).
-fn clone_error(e: &CoreError) -> CoreError {
+pub(crate) fn clone_error(e: &CoreError) -> CoreError {
     match e {
         CoreError::Validation(v) => CoreError::Validation(v.clone()),
         CoreError::NotFound => CoreError::NotFound,
@@ -430,6 +438,8 @@ fn clone_error(e: &CoreError) -> CoreError {
             retry_after: *retry_after,
         },
         CoreError::MailUnavailable(m) => CoreError::MailUnavailable(m.clone()),
+        CoreError::MailFailed(m) => CoreError::MailFailed(m.clone()),
+        CoreError::CodeExpired => CoreError::CodeExpired,
         CoreError::Internal(m) => CoreError::Internal(m.clone()),
     }
 }
@@ -443,7 +453,7 @@ fn guard_last_admin(repo: &mut dyn UserRepo) -> CoreResult<()> {
     Ok(())
 }
 
-fn found(user: Option<User>) -> CoreResult<User> {
+pub(crate) fn found(user: Option<User>) -> CoreResult<User> {
     user.ok_or(CoreError::NotFound)
 }
 

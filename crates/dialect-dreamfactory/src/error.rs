@@ -132,6 +132,9 @@ impl From<CoreError> for DfError {
                 StatusCode::CONFLICT,
                 "The last active admin cannot be demoted, deactivated or deleted.",
             ),
+            CoreError::Conflict(Conflict::AlreadyAccepted) => DfError::bad_request(
+                "User with this identifier has already confirmed this account.",
+            ),
             CoreError::Conflict(_) => DfError::new(StatusCode::CONFLICT, "Conflict."),
             CoreError::Forbidden(Denied::OwnAccount) => {
                 DfError::new(StatusCode::FORBIDDEN, "Cannot delete your account.")
@@ -142,10 +145,21 @@ impl From<CoreError> for DfError {
             CoreError::Forbidden(Denied::WrongKind) => {
                 DfError::new(StatusCode::FORBIDDEN, "Not allowed for this kind of user.")
             }
+            // DreamFactory's words for a missing mail service; the spec's status (nothing was
+            // written, so the request can simply be retried once mail is configured).
             CoreError::MailUnavailable(_) => DfError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "Mail delivery is not available.",
+                "Error processing user invite. No email service configured for user invite.",
             ),
+            CoreError::MailFailed(cause) => DfError {
+                cause: Some(cause),
+                ..DfError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Error processing user invite. The invitation email could not be sent.",
+                )
+            },
+            CoreError::CodeExpired => DfError::bad_request("Confirmation code expired."),
+
             CoreError::Internal(cause) => DfError {
                 cause: Some(cause),
                 ..DfError::new(

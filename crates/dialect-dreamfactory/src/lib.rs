@@ -1,14 +1,15 @@
 //! The DreamFactory System API dialect (`/api/v2`). Spec: `shared/dialects/dreamfactory.md`.
 //!
-//! In progress (issue 4). Served so far: the sessions (`/api/v2/system/admin/session`,
-//! `/api/v2/user/session`: log in, describe, refresh, log out) and `/api/v2/system/user` and
-//! `/api/v2/system/admin`: reads (list, `?ids=`, by id, with `filter`, `fields`, `related`,
-//! `order`/`sort`, `limit`, `offset`, `include_count`) and writes (create, change and delete,
-//! by id, by `?ids=` or by records, with the three batch modes). Still to come: invitations
-//! (`send_invite=true` is refused with 503 until mail exists, before anything is written) and
-//! setting a password with a code, the `wrap` and `count_only` parameters. DreamFactory's admin
-//! web app: the endpoints it needs besides users and sessions are served ([`admin_app`]), and
-//! `--dreamfactory-admin-app DIR` serves an operator's copy at `/dreamfactory/dist/`.
+//! Served: the sessions (`/api/v2/system/admin/session`, `/api/v2/user/session`: log in,
+//! describe, refresh, log out); `/api/v2/system/user` and `/api/v2/system/admin`: reads (list,
+//! `?ids=`, by id, with `filter`, `fields`, `related`, `order`/`sort`, `limit`, `offset`,
+//! `include_count`) and writes (create, change and delete, by id, by `?ids=` or by records,
+//! with the three batch modes); invitations (`send_invite=true` on create and change) and
+//! setting a password with the mailed code ([`password`]); the endpoints DreamFactory's admin
+//! web app needs besides users and sessions ([`admin_app`]), and `--dreamfactory-admin-app
+//! DIR` serving an operator's copy at `/dreamfactory/dist/`. Not served: `count_only`,
+//! `as_list`, `wrap=false`, `include_schema` (rarely used; the parameters are ignored), the
+//! logged-in password change (`old_password`) and `?reset=true`.
 //!
 //! # What is emulated, and the decisions where the spec is silent
 //! - Sessions: `host` in the session object is `usergate` (DreamFactory puts its machine's
@@ -53,6 +54,31 @@
 //!   `is_sys_admin` in a body is ignored: the endpoint decides the kind, and no DreamFactory
 //!   endpoint moves a user between kinds. A change through `/system/user` leaves a Domo
 //!   `Editor` an editor (`is_active` is the only role-adjacent field here, and it maps status).
+//! - Invitations: the spec's 503 for "no mail configured" (nothing is written) carries
+//!   DreamFactory's own text for it (`Error processing user invite. No email service configured
+//!   for user invite.`, which DreamFactory sends with a 500). A password sent with
+//!   `send_invite=true` is ignored: an invited user has none until they accept. The code is
+//!   32 letters and digits, stored only as a keyed digest, valid for `USERGATE_INVITE_TTL`
+//!   (7 days); the mail carries both the code and a link to usergate's accept page (DreamFactory
+//!   links to its admin app's invite page, which posts the same code to `/user/password`). The
+//!   records are written first (as the batch mode says), then each new user's mail is sent; a
+//!   user whose mail fails is removed outright (no row is left), and the answer is DreamFactory's
+//!   500 (`Error processing user invite. ...` for one record, `Not all users were created
+//!   successfully. Check log for more details.` for several) while the other records stay.
+//! - `PATCH`/`PUT ?send_invite=true` mails the new code *before* applying the change, so a
+//!   refused resend (`User with this identifier has already confirmed this account.`, a user of
+//!   the other kind, an unknown id) or a failed mail changes nothing, and the earlier code
+//!   keeps working until the new one is mailed.
+//! - `POST /user/password` accepts the code of any user; `/system/admin/password` only an
+//!   admin's (401 `You are not authorized to reset/change password for the account <email>`,
+//!   and the code stays usable). Checks in DreamFactory's order and words: a missing email, a
+//!   missing new password, a missing code (`Invalid confirmation code.`), a code that is not 32
+//!   printable characters (`Invalid confirmation code format.`), the password policy (Laravel's
+//!   words under `new_password`), an unknown code or one of another address (404 `The supplied
+//!   email and/or confirmation code were not found in the system.`), an expired one (400
+//!   `Confirmation code expired.`). Accepting uses up every code of the user and kills their
+//!   tokens; `?login=true` adds a `session_token` if the user may log in (active). The path is
+//!   anonymous, so it counts against the anonymous rate limit per address.
 //! - A list longer than 1000 records (the default `limit` is 100000) is read and written 1000
 //!   at a time, streamed, so memory stays bounded; its pages are read with `offset`, so writes
 //!   made while it streams may shift it (as in DreamFactory). An error after the first chunk can
@@ -64,6 +90,7 @@ pub mod error;
 pub mod filter;
 pub mod openapi;
 pub mod params;
+pub mod password;
 pub mod record;
 pub mod routes;
 pub mod users;
@@ -161,12 +188,19 @@ pub fn configure(state: State) -> impl FnOnce(&mut web::ServiceConfig) {
                         .route(web::delete().to(writes::delete_admins)),
                 )
                 .service(
+                    web::resource("/system/admin/password")
+                        .route(web::post().to(password::admin_password)),
+                )
+                .service(
                     web::resource("/system/admin/{id}")
                         .route(web::get().to(users::get_admin))
                         .route(web::post().to(writes::create_by_id))
                         .route(web::patch().to(writes::update_admin))
                         .route(web::put().to(writes::update_admin))
                         .route(web::delete().to(writes::delete_admin)),
+                )
+                .service(
+                    web::resource("/user/password").route(web::post().to(password::user_password)),
                 )
                 .service(
                     web::resource("/user/session")

@@ -3,7 +3,7 @@
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{admin_app, error, routes, users, wire, writes};
+use crate::{admin_app, error, password, routes, users, wire, writes};
 
 /// The DreamFactory System API, as far as usergate serves it.
 #[derive(OpenApi)]
@@ -36,6 +36,8 @@ use crate::{admin_app, error, routes, users, wire, writes};
         writes::update_admin,
         writes::delete_admins,
         writes::delete_admin,
+        password::user_password,
+        password::admin_password,
         admin_app::environment,
         admin_app::lookup,
         admin_app::apps,
@@ -47,6 +49,8 @@ use crate::{admin_app, error, routes, users, wire, writes};
         wire::LoginRequest,
         wire::Session,
         wire::Success,
+        password::PasswordByCode,
+        password::PasswordChanged,
         error::ErrorEnvelope,
         error::ErrorBody,
     )),

@@ -60,7 +60,7 @@ fn session(user: &User, token: &str, exp: u64) -> Session {
     }
 }
 
-fn issue(state: &State, user: &User) -> Result<IssuedToken> {
+pub(crate) fn issue(state: &State, user: &User) -> Result<IssuedToken> {
     Ok(state.tokens.issue(
         AUDIENCE,
         user.id,

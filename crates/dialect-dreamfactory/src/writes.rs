@@ -195,7 +195,7 @@ fn laravel(e: &FieldError) -> String {
 }
 
 /// What a failed record says, in DreamFactory's words (`op`: `change` or `delete`).
-fn record_error(kind: Kind, op: &str, e: CoreError, email: Option<&str>) -> DfError {
+pub(crate) fn record_error(kind: Kind, op: &str, e: CoreError, email: Option<&str>) -> DfError {
     match e {
         CoreError::Validation(fields) => {
             let messages: Vec<String> = fields.iter().map(laravel).collect();
@@ -323,11 +323,7 @@ pub async fn create(
     body: web::Json<Value>,
 ) -> Result<HttpResponse> {
     let list = records(&body).ok_or_else(|| DfError::bad_request(NO_RECORDS))?;
-    if to_bool(p.send_invite.as_deref()) {
-        // Invitations need mail, which is not configured yet: refused before anything is
-        // written (the invitations issue makes mail real).
-        return Err(CoreError::MailUnavailable("no SMTP server configured".into()).into());
-    }
+    let invite = to_bool(p.send_invite.as_deref());
     let emails: Vec<Option<String>> = list
         .iter()
         .map(|r| r.get("email").and_then(Value::as_str).map(str::to_owned))
@@ -335,9 +331,16 @@ pub async fn create(
     let items: Vec<CoreResult<NewUser>> = list.iter().map(|r| new_user(&state, kind, r)).collect();
     let core = state.core.clone();
     let mode = p.mode();
-    let mut batch = blocking(move || core.users.create_batch(&caller.0, items, mode))
-        .await
-        .map_err(|e| crate::users::denied(kind, "POST", e))?;
+    let mut batch = blocking(move || {
+        if invite {
+            core.users.invite_batch(&caller.0, items, mode)
+        } else {
+            core.users.create_batch(&caller.0, items, mode)
+        }
+    })
+    .await
+    .map_err(|e| crate::users::denied(kind, "POST", e))?;
+    invite_failures(&mut batch)?;
     let errors = failures(&mut batch, kind, "create", &emails, &[]);
     Ok(batch_answer(
         batch,
@@ -346,6 +349,62 @@ pub async fn create(
         "created",
         StatusCode::CREATED,
     ))
+}
+
+/// DreamFactory answers a batch in which an invitation mail failed with a 500 of its own (the
+/// users whose mail failed are gone; the others stay, their mail sent).
+fn invite_failures(batch: &mut Batch<User>) -> Result<()> {
+    let failed = batch
+        .results
+        .iter_mut()
+        .filter_map(|r| match r {
+            Err(CoreError::MailFailed(cause)) => Some(std::mem::take(cause)),
+            _ => None,
+        })
+        .collect::<Vec<_>>();
+    match failed.len() {
+        0 => Ok(()),
+        1 if batch.results.len() == 1 => Err(CoreError::MailFailed(failed.concat()).into()),
+        _ => {
+            for cause in &failed {
+                tracing::error!(%cause, "invitation mail failed");
+            }
+            Err(DfError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Not all users were created successfully. Check log for more details.",
+            ))
+        }
+    }
+}
+
+/// `PATCH ?send_invite=true`: a new invitation for each named user, before the change itself,
+/// so that a refused or failed invitation changes nothing.
+async fn reinvite(state: &State, caller: &Caller, kind: Kind, ids: Vec<i64>) -> Result<()> {
+    let core = state.core.clone();
+    let actor = caller.0;
+    let g = guard(kind);
+    let outcome = blocking(move || {
+        core.users.invitations_enabled()?;
+        for id in ids {
+            if let Err(e) = core.users.reinvite(&actor, UserId::new(id), &g) {
+                return Ok(Some((id, e)));
+            }
+        }
+        Ok(None)
+    })
+    .await
+    .map_err(|e| crate::users::denied(kind, "PATCH", e))?;
+    match outcome {
+        None => Ok(()),
+        Some((id, CoreError::NotFound)) => Err(DfError::new(
+            StatusCode::NOT_FOUND,
+            format!("Record with identifier '{id}' not found."),
+        )),
+        Some((_, e @ CoreError::Forbidden(Denied::NotAdmin))) => {
+            Err(crate::users::denied(kind, "PATCH", e))
+        }
+        Some((_, e)) => Err(record_error(kind, "change", e, None)),
+    }
 }
 
 fn parse_id(raw: &str) -> Result<i64> {
@@ -407,6 +466,15 @@ pub async fn update_many(
         .iter()
         .map(|r| r.get("email").and_then(Value::as_str).map(str::to_owned))
         .collect();
+    if to_bool(p.send_invite.as_deref()) {
+        reinvite(
+            &state,
+            &caller,
+            kind,
+            named.iter().flatten().copied().collect(),
+        )
+        .await?;
+    }
     let core = state.core.clone();
     let mode = p.mode();
     let g = guard(kind);
@@ -436,6 +504,9 @@ pub async fn update_one(
     let record = body.as_object().cloned().unwrap_or_default();
     let email = text(&record, "email");
     let item = changes(&state, &record).map(|c| (UserKey::Id(UserId::new(n)), c));
+    if to_bool(p.send_invite.as_deref()) {
+        reinvite(&state, &caller, kind, vec![n]).await?;
+    }
     let core = state.core.clone();
     let g = guard(kind);
     let mut batch = blocking(move || {
@@ -566,6 +637,7 @@ macro_rules! write_endpoints {
                 ("fields" = Option<String>, Query, description = "What each result shows (default id)"),
                 ("continue" = Option<String>, Query, description = "Go on after a failing record"),
                 ("rollback" = Option<String>, Query, description = "Undo everything if a record fails"),
+                ("send_invite" = Option<String>, Query, description = "Create without a password and mail an invitation code"),
             ),
             request_body = Object,
             security(("session_token" = []), ("bearer" = [])),
@@ -575,6 +647,8 @@ macro_rules! write_endpoints {
                 (status = 401, description = "Expired or invalid token", body = ErrorEnvelope),
                 (status = 403, description = "Not an admin, or the token was revoked", body = ErrorEnvelope),
                 (status = 413, description = "Body over the cap", body = ErrorEnvelope),
+                (status = 500, description = "An invitation mail could not be sent (that user was not created)", body = ErrorEnvelope),
+                (status = 503, description = "send_invite without a configured mail server (nothing was created)", body = ErrorEnvelope),
             ))]
         pub async fn $create(
             caller: Caller,
@@ -593,14 +667,18 @@ macro_rules! write_endpoints {
                 ("fields" = Option<String>, Query, description = "What each result shows (default id)"),
                 ("continue" = Option<String>, Query, description = "Go on after a failing record"),
                 ("rollback" = Option<String>, Query, description = "Undo everything if a record fails"),
+                ("send_invite" = Option<String>, Query, description = "Mail a new invitation code first (users who have not set a password)"),
             ),
             request_body = Object,
             security(("session_token" = []), ("bearer" = [])),
             responses(
                 (status = 200, description = "{\"resource\":[{\"id\":N},...]}", body = Object),
-                (status = 400, description = "No records, or the batch error", body = ErrorEnvelope),
+                (status = 400, description = "No records, the batch error, or an invitation for a user who already set a password", body = ErrorEnvelope),
                 (status = 401, description = "Expired or invalid token", body = ErrorEnvelope),
                 (status = 403, description = "Not an admin, or the token was revoked", body = ErrorEnvelope),
+                (status = 404, description = "send_invite for an unknown id", body = ErrorEnvelope),
+                (status = 500, description = "The invitation mail could not be sent (nothing was changed)", body = ErrorEnvelope),
+                (status = 503, description = "send_invite without a configured mail server (nothing was changed)", body = ErrorEnvelope),
             ))]
         pub async fn $update_many(
             caller: Caller,
@@ -616,6 +694,7 @@ macro_rules! write_endpoints {
             params(
                 ("id" = i64, Path, description = "The record's id"),
                 ("fields" = Option<String>, Query, description = "What the result shows (default id)"),
+                ("send_invite" = Option<String>, Query, description = "Mail a new invitation code first (users who have not set a password)"),
             ),
             request_body = Object,
             security(("session_token" = []), ("bearer" = [])),
@@ -626,6 +705,8 @@ macro_rules! write_endpoints {
                 (status = 403, description = "Not an admin, an admin via /system/user, or a revoked token", body = ErrorEnvelope),
                 (status = 404, description = "No such record", body = ErrorEnvelope),
                 (status = 409, description = "The email is taken, or the last active admin", body = ErrorEnvelope),
+                (status = 500, description = "The invitation mail could not be sent (nothing was changed)", body = ErrorEnvelope),
+                (status = 503, description = "send_invite without a configured mail server (nothing was changed)", body = ErrorEnvelope),
             ))]
         pub async fn $update_one(
             caller: Caller,

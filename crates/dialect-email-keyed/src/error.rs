@@ -77,6 +77,11 @@ fn core_message(e: &CoreError) -> String {
             retry_after_secs(*retry_after)
         ),
         CoreError::MailUnavailable(_) => "Mail delivery is not available.".into(),
+        CoreError::MailFailed(_) => "The email could not be sent.".into(),
+        CoreError::CodeExpired => "The code has expired.".into(),
+        CoreError::Conflict(Conflict::AlreadyAccepted) => {
+            "The user has already accepted the invitation.".into()
+        }
         CoreError::Validation(_) | CoreError::Internal(_) => "An unexpected error occurred.".into(),
     }
 }
@@ -135,6 +140,8 @@ impl ResponseError for ApiError {
                 CoreError::Forbidden(_) => StatusCode::FORBIDDEN,
                 CoreError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
                 CoreError::MailUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+                CoreError::MailFailed(_) => StatusCode::INTERNAL_SERVER_ERROR,
+                CoreError::CodeExpired => StatusCode::BAD_REQUEST,
                 CoreError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             },
         }

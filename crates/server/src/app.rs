@@ -10,12 +10,14 @@ use actix_web::middleware::from_fn;
 use actix_web::{App, HttpResponse, HttpServer, web};
 use serde_json::json;
 use usergate_core::ports::SettingsStore;
+use usergate_core::secret;
 use usergate_core::{
-    Argon2Cost, Argon2Hasher, AuthLimits, Core, CoreError, Email, NewUser, Password,
-    PasswordPolicy, Problem, SystemClock,
+    Argon2Cost, Argon2Hasher, AuthLimits, Core, CoreError, Email, MailSettings, NewUser, Password,
+    PasswordPolicy, Problem, SecretDigest, SystemClock,
 };
 use usergate_dialect_dreamfactory as dreamfactory;
 use usergate_dialect_email_keyed as email_keyed;
+use usergate_mail::{MailConfig, SmtpMailer};
 use usergate_store::{Store, StoreError};
 use usergate_web::TokenService;
 use usergate_web::tokens::{TokenSetupError, random_token};
@@ -26,6 +28,7 @@ use crate::telemetry;
 
 /// The settings key of the generated signing secret.
 const JWT_SECRET_KEY: &str = "jwt.hs256.secret";
+const DIGEST_KEY: &str = "secret.hmac-sha256.key";
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -204,6 +207,8 @@ fn prepare(
         Arc::new(SystemClock),
         policy,
         limits,
+        secret_digest(&store)?,
+        mail_settings(args)?,
     );
     bootstrap_admin(&core, args)?;
     Ok(Prepared {
@@ -211,6 +216,42 @@ fn prepare(
         core,
         tokens,
     })
+}
+
+/// The key of one-time codes and machine secrets: generated once and kept in the database, so
+/// that every instance agrees.
+pub(crate) fn secret_digest(store: &Store) -> Result<SecretDigest, StartError> {
+    let key = store
+        .get_or_init(DIGEST_KEY, &secret::generate_key()?)
+        .map_err(CoreError::from)?;
+    Ok(SecretDigest::new(key.as_bytes()))
+}
+
+/// Mail as configured; logs once whether it is on.
+fn mail_settings(args: &ServeArgs) -> Result<Option<MailSettings>, StartError> {
+    let m = &args.mail;
+    let Some(smtp_url) = &m.smtp_url else {
+        tracing::warn!(
+            "mail is off (no USERGATE_SMTP_URL): invitations and password resets are refused"
+        );
+        return Ok(None);
+    };
+    let config = MailConfig {
+        smtp_url: smtp_url.clone(),
+        from: m.mail_from.clone(),
+        public_url: m
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", args.listen)),
+        timeout: m.smtp_timeout,
+    };
+    let mailer = SmtpMailer::new(&config).map_err(|e| StartError::Config(e.to_string()))?;
+    tracing::info!(smtp = mailer.endpoint(), public_url = %config.public_url, "mail is on");
+    Ok(Some(MailSettings {
+        mailer: Arc::new(mailer),
+        invite_ttl: m.invite_ttl,
+        reset_ttl: m.reset_ttl,
+    }))
 }
 
 /// On first start (no admin at all), creates one. A generated password is printed once to

@@ -31,11 +31,13 @@ pub fn admin_create(args: &AdminCreateArgs) -> Result<(), StartError> {
     let store = Store::open(&url, Some(2))?;
     let policy = PasswordPolicy::default();
     let core = Core::new(
-        Arc::new(store),
+        Arc::new(store.clone()),
         Arc::new(Argon2Hasher::new(Argon2Cost::OWASP, 1)?),
         Arc::new(SystemClock),
         policy,
         AuthLimits::default(),
+        crate::app::secret_digest(&store)?,
+        None,
     );
     let creds = admin_credentials(&args.email, args.password.as_deref(), policy)?;
     let new = NewUser {

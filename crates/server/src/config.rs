@@ -157,6 +157,9 @@ pub struct ServeArgs {
     /// On SIGTERM, how long `/readyz` answers 503 before the server stops taking requests.
     #[arg(long, env = "USERGATE_SHUTDOWN_DRAIN", default_value = "5s", value_parser = parse_ttl_or_zero)]
     pub shutdown_drain: Duration,
+    /// Mail (invitations, password resets).
+    #[command(flatten)]
+    pub mail: MailArgs,
     /// Password hashes computed at once (default: the number of cores).
     #[arg(long, env = "USERGATE_HASH_CONCURRENCY")]
     pub hash_concurrency: Option<usize>,
@@ -166,6 +169,37 @@ pub struct ServeArgs {
     /// HTTP worker threads (default: the number of cores).
     #[arg(long, env = "USERGATE_WORKERS")]
     pub workers: Option<usize>,
+}
+
+/// Mail settings of `serve`.
+#[derive(Debug, Clone, Args)]
+pub struct MailArgs {
+    /// SMTP server: `smtp://user:pass@host:587` (STARTTLS required), `smtps://...` (TLS), or
+    /// `smtp://127.0.0.1:1025` (loopback: no TLS). Unset: mail is off and invitations are
+    /// refused.
+    #[arg(long, env = "USERGATE_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// The `From` of every mail.
+    #[arg(
+        long,
+        env = "USERGATE_MAIL_FROM",
+        default_value = "usergate <no-reply@usergate.local>"
+    )]
+    pub mail_from: String,
+    /// The server's public base URL, for links in mails (default: `http://` + the listen
+    /// address).
+    #[arg(long, env = "USERGATE_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// How long an invitation code works.
+    #[arg(long, env = "USERGATE_INVITE_TTL", default_value = "7d", value_parser = parse_ttl_or_zero)]
+    pub invite_ttl: Duration,
+    /// How long a password-reset code works.
+    #[arg(long, env = "USERGATE_RESET_TTL", default_value = "1h", value_parser = parse_ttl_or_zero)]
+    pub reset_ttl: Duration,
+    /// Upper bound for each step of an SMTP exchange (a slow server holds a request at most
+    /// about this long per step).
+    #[arg(long, env = "USERGATE_SMTP_TIMEOUT", default_value = "10s", value_parser = parse_ttl)]
+    pub smtp_timeout: Duration,
 }
 
 fn parse_ttl(s: &str) -> Result<Duration, String> {

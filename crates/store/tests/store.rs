@@ -230,6 +230,66 @@ both!(revoked_tokens_are_kept_until_they_expire, |db: TestDb| {
     assert!(!revoked("stale"), "pruned once its token expired");
 });
 
+both!(
+    codes_replace_each_other_and_go_with_a_purged_user,
+    |db: TestDb| {
+        use usergate_core::ports::{CodePurpose, CodeRecord};
+        let store = open(&db);
+        let now = usergate_core::ports::truncate_to_micros(chrono::Utc::now().naive_utc());
+        let day = chrono::Duration::days(1);
+        let two_days = chrono::Duration::days(2);
+        let user = ports::write(&store, |repo| Ok(repo.insert(&record("c@example.com"))?))
+            .expect("insert");
+        let code = |digest: &str, purpose, expires_at| CodeRecord {
+            digest: digest.into(),
+            user_id: user.id,
+            purpose,
+            expires_at,
+        };
+        let put = |c: CodeRecord, forget_before| {
+            ports::write(&store, |repo| Ok(repo.put_code(&c, forget_before)?)).expect("put")
+        };
+        let find = |d: &str| ports::read(&store, |repo| Ok(repo.find_code(d)?)).expect("find");
+        put(
+            code("old", CodePurpose::Invitation, now - day),
+            now - two_days,
+        );
+        put(
+            code("reset", CodePurpose::PasswordReset, now + day),
+            now - two_days,
+        );
+        assert_eq!(
+            find("old").map(|c| c.purpose),
+            Some(CodePurpose::Invitation)
+        );
+        // A new invitation replaces the old one, not the reset code.
+        put(
+            code("new", CodePurpose::Invitation, now + day),
+            now - two_days,
+        );
+        assert!(find("old").is_none());
+        assert_eq!(
+            find("new"),
+            Some(code("new", CodePurpose::Invitation, now + day))
+        );
+        assert!(find("reset").is_some());
+        // Codes long expired are forgotten by the next write.
+        put(
+            code("new", CodePurpose::Invitation, now + day),
+            now + two_days,
+        );
+        assert!(find("reset").is_none());
+        ports::write(&store, |repo| Ok(repo.purge(user.id)?)).expect("purge");
+        assert!(find("new").is_none());
+        assert!(
+            ports::read(&store, |repo| Ok(repo.principal(user.id)?))
+                .expect("read")
+                .is_none(),
+            "the row is gone, not soft-deleted"
+        );
+    }
+);
+
 both!(settings_agree_across_instances, |db: TestDb| {
     let a = open(&db);
     let b = Store::open(db.url(), Some(2)).expect("second instance");
@@ -241,7 +301,7 @@ both!(settings_agree_across_instances, |db: TestDb| {
 
 both!(migrations_are_idempotent, |db: TestDb| {
     let applied = Store::migrate(db.url()).expect("first");
-    assert_eq!(applied.len(), 2);
+    assert_eq!(applied.len(), 3);
     assert!(Store::migrate(db.url()).expect("second").is_empty());
     assert!(Store::open(db.url(), None).expect("open").ping().is_ok());
 });
@@ -309,7 +369,12 @@ both!(schema_rs_matches_the_migrated_database, |db: TestDb| {
         .collect();
     assert_eq!(
         shape,
-        [("users", 23), ("settings", 2), ("revoked_tokens", 2)],
+        [
+            ("users", 23),
+            ("settings", 2),
+            ("revoked_tokens", 2),
+            ("user_codes", 4)
+        ],
         "schema.rs was read"
     );
     for (table, declared) in declared {

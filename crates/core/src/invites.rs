@@ -1,0 +1,223 @@
+//! Invitations and one-time codes: an invited user is created without a password and mailed a
+//! single-use code (inside a link) with which they set one. The same code answers
+//! DreamFactory's `{email, code, new_password}` endpoint and the server's accept page.
+
+use chrono::NaiveDateTime;
+
+use crate::access::{Actor, require_admin};
+use crate::domain::Role;
+use crate::domain::{Password, UserId, normalize_email};
+use crate::error::{Conflict, CoreError, CoreResult, Denied};
+use crate::mail::{CodeMail, Mail, MailSettings};
+use crate::ports::{self, CodePurpose, CodeRecord, UserRepo, UserUpdate};
+use crate::secret::random_code;
+use crate::user::{NewUser, User, UserKey};
+use crate::users::{Batch, BatchMode, Guard, UserService, found};
+
+/// Length of a one-time code (DreamFactory's confirmation codes are 32 characters).
+pub const CODE_LENGTH: usize = 32;
+
+/// Codes that expired this long ago are forgotten (until then a late click says "expired",
+/// not "unknown").
+const KEEP_EXPIRED: chrono::TimeDelta = chrono::TimeDelta::days(30);
+
+impl UserService {
+    /// Whether invitations can be sent; refused (before anything is written) when no mail
+    /// server is configured.
+    pub fn invitations_enabled(&self) -> CoreResult<&MailSettings> {
+        self.mail
+            .as_ref()
+            .ok_or_else(|| CoreError::MailUnavailable("no mail server is configured".into()))
+    }
+
+    /// Creates invited users (no password: one given is ignored) and mails each a code. Admins
+    /// only; refused before anything is written when mail is off. The records are written as
+    /// `mode` says; then each new user's mail is sent, and a user whose mail fails is removed
+    /// outright and reported as [`CoreError::MailFailed`] in its place.
+    pub fn invite_batch(
+        &self,
+        actor: &Actor,
+        items: Vec<CoreResult<NewUser>>,
+        mode: BatchMode,
+    ) -> CoreResult<Batch<User>> {
+        require_admin(actor)?;
+        let mail = self.invitations_enabled()?.clone();
+        let now = self.clock.now();
+        let expires_at = expiry(now, mail.invite_ttl);
+        let records = items
+            .into_iter()
+            .map(|item| {
+                let record = self.record(NewUser {
+                    password: None,
+                    ..item?
+                })?;
+                Ok((record, random_code(CODE_LENGTH)?))
+            })
+            .collect();
+        let batch = self.run_batch(records, mode, |repo, (record, code)| {
+            let user = repo.insert(record)?;
+            self.store_code(repo, &user, code, CodePurpose::Invitation, expires_at, now)?;
+            Ok((user, code.clone()))
+        })?;
+        if batch.rolled_back {
+            return Ok(Batch {
+                results: batch
+                    .results
+                    .into_iter()
+                    .map(|r| r.map(|(u, _)| u))
+                    .collect(),
+                rolled_back: true,
+            });
+        }
+        let results = batch
+            .results
+            .into_iter()
+            .map(|r| {
+                let (user, code) = r?;
+                let sent =
+                    self.deliver(&mail, Mail::Invitation(code_mail(&user, code, expires_at)));
+                match sent {
+                    Ok(()) => Ok(user),
+                    Err(e) => {
+                        ports::write(&*self.store, |repo| Ok(repo.purge(user.id)?))?;
+                        Err(e)
+                    }
+                }
+            })
+            .collect();
+        Ok(Batch {
+            results,
+            rolled_back: false,
+        })
+    }
+
+    /// Mails an invited user (one without a password) a new invitation code, which replaces
+    /// any earlier one (DreamFactory's `PATCH ?send_invite=true`). Admins only; a user who
+    /// already set a password is [`Conflict::AlreadyAccepted`]; `guard` may refuse the target
+    /// (an endpoint that manages one kind of user). A failed send changes nothing.
+    pub fn reinvite(&self, actor: &Actor, id: UserId, guard: &Guard) -> CoreResult<User> {
+        require_admin(actor)?;
+        let mail = self.invitations_enabled()?.clone();
+        let check = |repo: &mut dyn UserRepo| {
+            let user = found(repo.find(&UserKey::Id(id))?)?;
+            guard(&user)?;
+            if user.has_password {
+                return Err(CoreError::Conflict(Conflict::AlreadyAccepted));
+            }
+            Ok(user)
+        };
+        let user = ports::read(&*self.store, |repo| check(repo))?;
+        let code = random_code(CODE_LENGTH)?;
+        let now = self.clock.now();
+        let expires_at = expiry(now, mail.invite_ttl);
+        // Sent before it is stored: a failed send leaves the earlier code working. (A code
+        // mailed but not stored, should the write fail, is merely useless.)
+        self.deliver(
+            &mail,
+            Mail::Invitation(code_mail(&user, code.clone(), expires_at)),
+        )?;
+        ports::write(&*self.store, |repo| {
+            let user = check(repo)?;
+            self.store_code(repo, &user, &code, CodePurpose::Invitation, expires_at, now)?;
+            Ok(user)
+        })
+    }
+
+    /// Sets a password with a one-time code (accepting an invitation, or a reset): no caller is
+    /// needed, the code is the authority. An unknown code, or one that is not `email`'s, is
+    /// [`CoreError::NotFound`]; the code of a user `admits` refuses (an endpoint for one kind
+    /// of user) is [`Denied::WrongKind`]; an expired one [`CoreError::CodeExpired`]. The code is used up,
+    /// with every other code of the user, and the user's tokens die.
+    pub fn redeem_code(
+        &self,
+        email: &str,
+        code: &str,
+        new: &Password,
+        admits: impl Fn(Role) -> bool,
+    ) -> CoreResult<User> {
+        let digest = self.digest.digest(code);
+        let account = normalize_email(email);
+        let check = |repo: &mut dyn UserRepo, now| {
+            let user = check_code(repo, &digest, &account, now)?;
+            if !admits(user.role) {
+                return Err(CoreError::Forbidden(Denied::WrongKind));
+            }
+            Ok(user)
+        };
+        // Check before hashing: a guessed code must not cost an argon2 hash.
+        let now = self.clock.now();
+        ports::read(&*self.store, |repo| check(repo, now).map(drop))?;
+        let hash = self.hasher.hash(new)?;
+        let now = self.clock.now();
+        ports::write(&*self.store, |repo| {
+            let user = check(repo, now)?;
+            repo.delete_codes(user.id)?;
+            let update = UserUpdate {
+                password_hash: Some(hash.clone()),
+                bump_credentials: true,
+                updated_at: Some(now),
+                ..UserUpdate::default()
+            };
+            Ok(repo.update(user.id, &update)?)
+        })
+    }
+
+    fn store_code(
+        &self,
+        repo: &mut dyn UserRepo,
+        user: &User,
+        code: &str,
+        purpose: CodePurpose,
+        expires_at: NaiveDateTime,
+        now: NaiveDateTime,
+    ) -> CoreResult<()> {
+        let record = CodeRecord {
+            digest: self.digest.digest(code),
+            user_id: user.id,
+            purpose,
+            expires_at,
+        };
+        Ok(repo.put_code(&record, now - KEEP_EXPIRED)?)
+    }
+
+    fn deliver(&self, mail: &MailSettings, message: Mail) -> CoreResult<()> {
+        mail.mailer
+            .send(&message)
+            .map_err(|e| CoreError::MailFailed(e.0))
+    }
+}
+
+/// The user a code belongs to, if it is theirs and still valid.
+fn check_code(
+    repo: &mut dyn UserRepo,
+    digest: &str,
+    account: &str,
+    now: NaiveDateTime,
+) -> CoreResult<User> {
+    let code = repo.find_code(digest)?.ok_or(CoreError::NotFound)?;
+    let user = found(repo.find(&UserKey::Id(code.user_id))?)?;
+    if user.email.normalized() != account {
+        return Err(CoreError::NotFound);
+    }
+    if code.expires_at <= now {
+        return Err(CoreError::CodeExpired);
+    }
+    Ok(user)
+}
+
+fn code_mail(user: &User, code: String, expires_at: NaiveDateTime) -> CodeMail {
+    CodeMail {
+        to: user.email.clone(),
+        name: user.name.clone(),
+        code,
+        expires_at,
+    }
+}
+
+/// `now + ttl`, saturating (a configured lifetime cannot overflow the calendar).
+pub(crate) fn expiry(now: NaiveDateTime, ttl: std::time::Duration) -> NaiveDateTime {
+    chrono::TimeDelta::from_std(ttl)
+        .ok()
+        .and_then(|d| now.checked_add_signed(d))
+        .unwrap_or(NaiveDateTime::MAX)
+}
