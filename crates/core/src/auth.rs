@@ -10,6 +10,7 @@ use crate::access::Principal;
 use crate::domain::{Role, Status, UserId, normalize_email};
 use crate::error::{AuthFailure, CoreError, CoreResult};
 use crate::password::PasswordHasher;
+use crate::secret::SecretDigest;
 use crate::ports::{self, Clock, UserStore, UserUpdate};
 use crate::throttle::{Rate, SlidingWindow};
 use crate::user::{User, UserKey};
@@ -39,10 +40,11 @@ impl Default for AuthLimits {
 /// Authenticates users.
 #[derive(Clone)]
 pub struct AuthService {
-    store: Arc<dyn UserStore>,
+    pub(crate) store: Arc<dyn UserStore>,
     hasher: Arc<dyn PasswordHasher>,
-    clock: Arc<dyn Clock>,
+    pub(crate) clock: Arc<dyn Clock>,
     limits: Arc<Limiters>,
+    pub(crate) digest: SecretDigest,
 }
 
 struct Limiters {
@@ -58,11 +60,13 @@ impl AuthService {
         hasher: Arc<dyn PasswordHasher>,
         clock: Arc<dyn Clock>,
         limits: AuthLimits,
+        digest: SecretDigest,
     ) -> Self {
         AuthService {
             store,
             hasher,
             clock,
+            digest,
             limits: Arc::new(Limiters {
                 anonymous: SlidingWindow::new(limits.anonymous),
                 account: SlidingWindow::new(limits.login_per_account),
@@ -91,13 +95,7 @@ impl AuthService {
     ) -> CoreResult<User> {
         let account = normalize_email(email);
         let now = self.clock.instant();
-        let blocked = [
-            self.limits.account.blocked_for(&account, now),
-            from.and_then(|ip| self.limits.address.blocked_for(&ip, now)),
-        ];
-        if let Some(retry_after) = blocked.into_iter().flatten().max() {
-            return Err(CoreError::RateLimited { retry_after });
-        }
+        self.throttled(&account, from, now)?;
         let creds = ports::read(&*self.store, |repo| Ok(repo.credentials(&account)?))?;
         let verified = match creds.as_ref().and_then(|c| c.password_hash.as_deref()) {
             Some(hash) => self.hasher.verify(password, hash),
@@ -108,13 +106,10 @@ impl AuthService {
         };
         let creds = creds.filter(|c| verified && c.status == Status::Active && accept(c.role));
         let Some(creds) = creds else {
-            let _ = self.limits.account.hit(&account, now);
-            if let Some(ip) = from {
-                let _ = self.limits.address.hit(&ip, now);
-            }
+            self.failed(&account, from, now);
             return Err(CoreError::Unauthenticated(AuthFailure::BadCredentials));
         };
-        self.limits.account.clear(&account);
+        self.succeeded(&account);
         let at = self.clock.now();
         ports::write(&*self.store, |repo| {
             let user = repo
@@ -130,6 +125,36 @@ impl AuthService {
             };
             Ok(repo.update(user.id, &update)?)
         })
+    }
+
+    /// Refuses (`RateLimited`) while the account or the address has too many recent failures.
+    pub(crate) fn throttled(
+        &self,
+        account: &str,
+        from: Option<IpAddr>,
+        now: std::time::Instant,
+    ) -> CoreResult<()> {
+        let blocked = [
+            self.limits.account.blocked_for(&account.to_owned(), now),
+            from.and_then(|ip| self.limits.address.blocked_for(&ip, now)),
+        ];
+        match blocked.into_iter().flatten().max() {
+            Some(retry_after) => Err(CoreError::RateLimited { retry_after }),
+            None => Ok(()),
+        }
+    }
+
+    /// Counts a failed attempt against the account and the address.
+    pub(crate) fn failed(&self, account: &str, from: Option<IpAddr>, now: std::time::Instant) {
+        let _ = self.limits.account.hit(&account.to_owned(), now);
+        if let Some(ip) = from {
+            let _ = self.limits.address.hit(&ip, now);
+        }
+    }
+
+    /// Forgets an account's failures after a success.
+    pub(crate) fn succeeded(&self, account: &str) {
+        self.limits.account.clear(&account.to_owned());
     }
 
     /// Resolves a verified credential (user id, the credentials version it carries, and its

@@ -86,6 +86,8 @@ pub enum AuthFailure {
 pub enum Denied {
     /// Only an active admin may do this.
     NotAdmin,
+    /// The credential was not granted the scope this needs.
+    Scope,
     /// No one deletes their own account through a management API.
     OwnAccount,
     /// The user is not of the kind the endpoint manages (DreamFactory's `/system/user` and

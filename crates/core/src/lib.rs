@@ -16,6 +16,7 @@ pub mod auth;
 pub mod domain;
 pub mod error;
 pub mod invites;
+pub mod machine;
 pub mod mail;
 pub mod password;
 pub mod ports;
@@ -41,7 +42,7 @@ pub use password::{Argon2Cost, Argon2Hasher, PasswordHasher};
 pub use ports::{Clock, SystemClock, UserStore};
 pub use secret::SecretDigest;
 pub use user::{NewUser, Page, Profile, ProfileChanges, User, UserChanges, UserKey};
-pub use users::{Batch, BatchMode, Guard, UserService};
+pub use users::{Batch, BatchMode, Guard, Lookup, UserService};
 
 /// Everything a dialect needs from core, cheap to clone.
 #[derive(Clone)]
@@ -67,8 +68,14 @@ impl Core {
         mail: Option<MailSettings>,
     ) -> Self {
         Core {
-            users: UserService::new(store.clone(), hasher.clone(), clock.clone(), digest, mail),
-            auth: AuthService::new(store, hasher, clock, limits),
+            users: UserService::new(
+                store.clone(),
+                hasher.clone(),
+                clock.clone(),
+                digest.clone(),
+                mail,
+            ),
+            auth: AuthService::new(store, hasher, clock, limits, digest.clone()),
             policy,
         }
     }

@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::domain::{Email, Role, Status, UserId};
 use crate::error::CoreError;
+use crate::machine::{CredentialKind, CredentialRecord, MachineCredential};
 use crate::ports::{
     CodeRecord, Credentials, NewUserRecord, PrincipalRecord, RepoError, UserRepo, UserStore,
     UserUpdate, Work,
@@ -27,6 +28,7 @@ struct State {
     rows: Vec<Row>,
     revoked: Vec<(String, NaiveDateTime)>,
     codes: Vec<CodeRecord>,
+    credentials: Vec<CredentialRecord>,
 }
 
 #[derive(Default)]
@@ -39,6 +41,7 @@ struct Tx<'a> {
     rows: &'a mut Vec<Row>,
     revoked: &'a mut Vec<(String, NaiveDateTime)>,
     codes: &'a mut Vec<CodeRecord>,
+    credentials: &'a mut Vec<CredentialRecord>,
 }
 
 impl UserStore for MemoryStore {
@@ -50,6 +53,7 @@ impl UserStore for MemoryStore {
             rows: &mut copy.rows,
             revoked: &mut copy.revoked,
             codes: &mut copy.codes,
+            credentials: &mut copy.credentials,
         })?;
         *state = copy;
         Ok(())
@@ -61,6 +65,7 @@ impl UserStore for MemoryStore {
             rows: &mut copy.rows,
             revoked: &mut copy.revoked,
             codes: &mut copy.codes,
+            credentials: &mut copy.credentials,
         })
     }
 }
@@ -275,7 +280,53 @@ impl UserRepo for Tx<'_> {
         Ok(())
     }
 
+    fn find_including_deleted(
+        &mut self,
+        id: UserId,
+    ) -> Result<Option<(User, bool)>, RepoError> {
+        Ok(self
+            .rows
+            .iter()
+            .find(|r| r.user.id == id)
+            .map(|r| (r.user.clone(), r.deleted)))
+    }
+
+    fn insert_credential(&mut self, record: &CredentialRecord) -> Result<(), RepoError> {
+        self.credentials.push(record.clone());
+        Ok(())
+    }
+
+    fn find_credential(&mut self, id: &str) -> Result<Option<CredentialRecord>, RepoError> {
+        Ok(self
+            .credentials
+            .iter()
+            .find(|c| c.credential.id == id)
+            .cloned())
+    }
+
+    fn list_credentials(
+        &mut self,
+        kind: CredentialKind,
+    ) -> Result<Vec<MachineCredential>, RepoError> {
+        Ok(self
+            .credentials
+            .iter()
+            .filter(|c| c.credential.kind == kind)
+            .map(|c| c.credential.clone())
+            .collect())
+    }
+
+    fn revoke_credential(&mut self, id: &str, now: NaiveDateTime) -> Result<(), RepoError> {
+        for c in self.credentials.iter_mut() {
+            if c.credential.id == id && c.credential.revoked_at.is_none() {
+                c.credential.revoked_at = Some(now);
+            }
+        }
+        Ok(())
+    }
+
     fn purge(&mut self, user: UserId) -> Result<(), RepoError> {
+        self.credentials.retain(|c| c.credential.owner != user);
         self.codes.retain(|c| c.user_id != user);
         self.rows.retain(|r| r.user.id != user);
         Ok(())

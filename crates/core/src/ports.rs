@@ -7,6 +7,7 @@ use chrono::{NaiveDateTime, Utc};
 
 use crate::domain::{Role, Status, UserId};
 use crate::error::CoreError;
+use crate::machine::{CredentialKind, CredentialRecord, MachineCredential};
 use crate::query::{Found, Query};
 use crate::user::{Profile, ProfileChanges, User, UserKey};
 
@@ -162,7 +163,21 @@ pub trait UserRepo {
     fn find_code(&mut self, digest: &str) -> Result<Option<CodeRecord>, RepoError>;
     /// Forgets every code of a user.
     fn delete_codes(&mut self, user: UserId) -> Result<(), RepoError>;
-    /// Removes a user row outright, with its codes (an invited user whose mail could not be
+    /// A user by id whether soft-deleted or not (`true` when deleted); purged rows are gone.
+    fn find_including_deleted(&mut self, id: UserId)
+    -> Result<Option<(User, bool)>, RepoError>;
+    /// Stores a new machine credential.
+    fn insert_credential(&mut self, record: &CredentialRecord) -> Result<(), RepoError>;
+    /// A machine credential by id (revoked or expired too).
+    fn find_credential(&mut self, id: &str) -> Result<Option<CredentialRecord>, RepoError>;
+    /// Every machine credential of a kind, oldest first.
+    fn list_credentials(
+        &mut self,
+        kind: CredentialKind,
+    ) -> Result<Vec<MachineCredential>, RepoError>;
+    /// Marks a credential revoked at `now` (once: a second revocation keeps the first time).
+    fn revoke_credential(&mut self, id: &str, now: NaiveDateTime) -> Result<(), RepoError>;
+    /// Removes a user row outright, with its codes and machine credentials (an invited user whose mail could not be
     /// sent: it never existed for anyone).
     fn purge(&mut self, user: UserId) -> Result<(), RepoError>;
 }

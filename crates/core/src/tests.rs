@@ -970,3 +970,137 @@ fn a_new_invitation_replaces_the_old_code_and_expired_codes_say_so() {
     ));
     assert_eq!(w.hasher.verifies.load(Ordering::SeqCst), hashes_before);
 }
+
+fn client_for(w: &World, owner: &User, scopes: &[&str]) -> machine::Issued {
+    w.core
+        .users
+        .create_credential(
+            &w.sys(),
+            machine::NewCredential {
+                kind: machine::CredentialKind::OAuthClient,
+                owner: key(owner),
+                name: None,
+                scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+                expires_in: None,
+            },
+        )
+        .expect("client")
+}
+
+#[test]
+fn a_machine_credential_acts_as_its_owner_until_revoked() {
+    use machine::CredentialKind::{ApiKey, OAuthClient};
+    let w = world();
+    let owner = w.create("robot@example.com", Role::Admin);
+    let issued = client_for(&w, &owner, &["data", "user"]);
+    let id = issued.credential.id.clone();
+    assert_eq!(id.len(), 36);
+    assert_eq!(issued.secret.len(), 48);
+    let auth = |secret: &str, scopes: Option<&[String]>| {
+        w.core
+            .auth
+            .authenticate_credential(OAuthClient, &id, secret, scopes, None)
+    };
+    let ok = auth(&issued.secret, None).expect("authenticates");
+    assert_eq!(ok.principal.id, owner.id);
+    assert_eq!(ok.scopes, ["data", "user"]);
+    let user_only = ["user".to_owned()];
+    assert_eq!(auth(&issued.secret, Some(&user_only)).expect("user").scopes, ["user"]);
+    let audit = ["audit".to_owned()];
+    assert!(matches!(
+        auth(&issued.secret, Some(&audit)),
+        Err(CoreError::Forbidden(Denied::Scope))
+    ));
+    assert!(matches!(
+        auth("wrong", None),
+        Err(CoreError::Unauthenticated(AuthFailure::BadCredentials))
+    ));
+    // The same id asked as another kind of credential does not authenticate.
+    assert!(
+        w.core
+            .auth
+            .authenticate_credential(ApiKey, &id, &issued.secret, None, None)
+            .is_err()
+    );
+    let p = ok.principal;
+    w.core
+        .auth
+        .resolve_credential(&id, p.id, p.credentials_version)
+        .expect("live");
+    // The owner's role change kills what was issued; a new authentication carries the new role.
+    w.core
+        .users
+        .update(
+            &as_actor(&w.admin),
+            &key(&owner),
+&role(Role::User),
+        )
+        .expect("demote");
+    assert!(w.core.auth.resolve_credential(&id, p.id, p.credentials_version).is_err());
+    let again = auth(&issued.secret, None).expect("still a credential");
+    assert_eq!(again.principal.role, Role::User);
+    // Revoked: neither a new token nor the old one.
+    let revoked = w.core.users.revoke_credential(&w.sys(), &id).expect("revoke");
+    assert!(revoked.revoked_at.is_some());
+    assert!(auth(&issued.secret, None).is_err());
+    let q = again.principal;
+    assert!(w.core.auth.resolve_credential(&id, q.id, q.credentials_version).is_err());
+    assert_eq!(
+        w.core
+            .users
+            .list_credentials(&w.sys(), OAuthClient)
+            .expect("list")
+            .len(),
+        1
+    );
+    assert!(matches!(
+        w.core.users.revoke_credential(&w.sys(), "nope"),
+        Err(CoreError::NotFound)
+    ));
+}
+
+#[test]
+fn an_inactive_owner_makes_the_credential_fail() {
+    let w = world();
+    let owner = w.create("robot@example.com", Role::Admin);
+    let issued = client_for(&w, &owner, &["user"]);
+    w.core
+        .users
+        .update(
+            &as_actor(&w.admin),
+            &key(&owner),
+&status(Status::Inactive),
+        )
+        .expect("deactivate");
+    assert!(matches!(
+        w.core.auth.authenticate_credential(
+            machine::CredentialKind::OAuthClient,
+            &issued.credential.id,
+            &issued.secret,
+            None,
+            None
+        ),
+        Err(CoreError::Unauthenticated(AuthFailure::BadCredentials))
+    ));
+    // Only admins (or the operator) create credentials; the owner must exist.
+    let user = w.create("plain@example.com", Role::User);
+    let new = machine::NewCredential {
+        kind: machine::CredentialKind::ApiKey,
+        owner: key(&owner),
+        name: Some("k".into()),
+        scopes: vec![],
+        expires_in: None,
+    };
+    assert!(matches!(
+        w.core.users.create_credential(&as_actor(&user), new.clone()),
+        Err(CoreError::Forbidden(Denied::NotAdmin))
+    ));
+    let ghost = machine::NewCredential {
+        owner: UserKey::Id(UserId::new(999_999)),
+        ..new
+    };
+    assert!(matches!(
+        w.core.users.create_credential(&w.sys(), ghost),
+        Err(CoreError::NotFound)
+    ));
+}

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use crate::access::{Actor, AdminGrant, require_admin};
-use crate::domain::Password;
+use crate::domain::{Password, UserId};
 use crate::error::{Conflict, CoreError, CoreResult, Denied, Problem};
 use crate::mail::MailSettings;
 use crate::password::PasswordHasher;
@@ -79,6 +79,20 @@ impl UserService {
     pub fn get(&self, actor: &Actor, key: &UserKey) -> CoreResult<User> {
         require_admin(actor)?;
         ports::read(&*self.store, |repo| found(repo.find(key)?))
+    }
+
+    /// A user by id, or what may still be said of a soft-deleted one (its id and name: Domo's
+    /// named exception to "deleted users are invisible"). Admins only.
+    pub fn get_or_deleted(&self, actor: &Actor, id: UserId) -> CoreResult<Lookup> {
+        require_admin(actor)?;
+        match ports::read(&*self.store, |repo| Ok(repo.find_including_deleted(id)?))? {
+            Some((user, false)) => Ok(Lookup::Live(user)),
+            Some((user, true)) => Ok(Lookup::Deleted {
+                id: user.id,
+                name: user.name,
+            }),
+            None => Err(CoreError::NotFound),
+        }
     }
 
     /// Non-deleted users in creation order. Admins only.
@@ -291,6 +305,20 @@ impl UserService {
             Ok(Some(repo.insert(&record)?))
         })
     }
+}
+
+/// A user, or the trace of a soft-deleted one.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Lookup {
+    /// Not deleted.
+    Live(User),
+    /// Soft-deleted: only its id and name are told.
+    Deleted {
+        /// The id.
+        id: UserId,
+        /// The name it had.
+        name: String,
+    },
 }
 
 /// How a batch treats a failing record (DreamFactory's `continue` and `rollback`).

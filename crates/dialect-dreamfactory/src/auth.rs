@@ -8,12 +8,9 @@ use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
-use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
 use usergate_core::{Actor, AuthFailure, CoreError, Principal};
-use usergate_web::{bearer_token, blocking, client_ip};
+use usergate_web::{basic_credentials, bearer_token, blocking, client_ip};
 
 use crate::State;
 use crate::error::DfError;
@@ -46,18 +43,6 @@ pub fn session_token(req: &HttpRequest) -> Option<String> {
         .into_iter()
         .find(|(k, v)| k == "session_token" && !v.is_empty())
         .map(|(_, v)| v)
-}
-
-/// `Authorization: Basic` credentials, if the request carries them.
-fn basic_credentials(req: &HttpRequest) -> Option<(String, String)> {
-    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, encoded) = value.trim().split_once(' ')?;
-    if !scheme.eq_ignore_ascii_case("basic") {
-        return None;
-    }
-    let decoded = String::from_utf8(STANDARD.decode(encoded.trim()).ok()?).ok()?;
-    let (email, password) = decoded.split_once(':')?;
-    Some((email.to_owned(), password.to_owned()))
 }
 
 /// The authenticated caller of a `/system/...` request: by session token, else by HTTP Basic

@@ -142,7 +142,7 @@ impl From<CoreError> for DfError {
             CoreError::Forbidden(Denied::NotAdmin) => {
                 DfError::new(StatusCode::FORBIDDEN, "Access Forbidden.")
             }
-            CoreError::Forbidden(Denied::WrongKind) => {
+            CoreError::Forbidden(Denied::WrongKind | Denied::Scope) => {
                 DfError::new(StatusCode::FORBIDDEN, "Not allowed for this kind of user.")
             }
             // DreamFactory's words for a missing mail service; the spec's status (nothing was

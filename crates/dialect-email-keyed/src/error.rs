@@ -71,7 +71,9 @@ fn core_message(e: &CoreError) -> String {
         CoreError::Forbidden(Denied::NotAdmin) => "Only active admins can manage users.".into(),
         CoreError::Forbidden(Denied::OwnAccount) => "You cannot delete your own account.".into(),
         // Email-keyed addresses every user: no endpoint here is limited to one kind.
-        CoreError::Forbidden(Denied::WrongKind) => "Not allowed for this user.".into(),
+        CoreError::Forbidden(Denied::WrongKind | Denied::Scope) => {
+            "Not allowed for this user.".into()
+        }
         CoreError::RateLimited { retry_after } => format!(
             "Too many requests. Try again in {} seconds.",
             retry_after_secs(*retry_after)

@@ -7,6 +7,7 @@ use std::time::Instant;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::HttpMessage as _;
 use actix_web::middleware::Next;
 use tracing::Instrument;
 use tracing_subscriber::EnvFilter;
@@ -36,6 +37,8 @@ pub async fn log_request(
     let started = Instant::now();
     let id = request_id();
     let method = req.method().clone();
+    req.extensions_mut()
+        .insert(usergate_web::RequestId(id.clone()));
     let span = tracing::info_span!("request", request_id = %id);
     let result = next.call(req).instrument(span.clone()).await;
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;

@@ -7,13 +7,14 @@ use usergate_core::ports::{
     CodePurpose, CodeRecord, Credentials, NewUserRecord, PrincipalRecord, RepoError, UserRepo,
     UserUpdate,
 };
+use usergate_core::machine::{CredentialKind, CredentialRecord, MachineCredential};
 use usergate_core::query::{Found, Query};
 use usergate_core::user::{Profile, User, UserKey};
 
 use crate::db::{self, DbConnection};
 use crate::error::{Db, StoreError};
 use crate::query;
-use crate::schema::{revoked_tokens, user_codes, users};
+use crate::schema::{machine_credentials, revoked_tokens, user_codes, users};
 
 /// A user row, in `users::all_columns` order.
 #[derive(Queryable)]
@@ -432,7 +433,80 @@ impl UserRepo for Repo<'_> {
         Ok(())
     }
 
+    fn find_including_deleted(
+        &mut self,
+        id: UserId,
+    ) -> Result<Option<(User, bool)>, RepoError> {
+        let row: Option<UserRow> = users::table
+            .filter(users::id.eq(id.get()))
+            .first(self.0)
+            .optional()
+            .db()?;
+        row.map(|r| {
+            let deleted = r.deleted_at.is_some();
+            Ok((User::try_from(r)?, deleted))
+        })
+        .transpose()
+    }
+
+    fn insert_credential(&mut self, record: &CredentialRecord) -> Result<(), RepoError> {
+        let c = &record.credential;
+        diesel::insert_into(machine_credentials::table)
+            .values((
+                machine_credentials::id.eq(&c.id),
+                machine_credentials::kind.eq(c.kind.as_str()),
+                machine_credentials::secret_digest.eq(&record.secret_digest),
+                machine_credentials::owner_id.eq(c.owner.get()),
+                machine_credentials::name.eq(&c.name),
+                machine_credentials::scopes.eq(c.scopes.join(" ")),
+                machine_credentials::created_at.eq(c.created_at),
+                machine_credentials::expires_at.eq(c.expires_at),
+                machine_credentials::revoked_at.eq(c.revoked_at),
+            ))
+            .execute(self.0)
+            .db()?;
+        Ok(())
+    }
+
+    fn find_credential(&mut self, id: &str) -> Result<Option<CredentialRecord>, RepoError> {
+        let row: Option<CredentialRow> = machine_credentials::table
+            .find(id)
+            .first(self.0)
+            .optional()
+            .db()?;
+        row.map(CredentialRow::into_record).transpose()
+    }
+
+    fn list_credentials(
+        &mut self,
+        kind: CredentialKind,
+    ) -> Result<Vec<MachineCredential>, RepoError> {
+        let rows: Vec<CredentialRow> = machine_credentials::table
+            .filter(machine_credentials::kind.eq(kind.as_str()))
+            .order((machine_credentials::created_at, machine_credentials::id))
+            .load(self.0)
+            .db()?;
+        rows.into_iter()
+            .map(|r| r.into_record().map(|r| r.credential))
+            .collect()
+    }
+
+    fn revoke_credential(&mut self, id: &str, now: NaiveDateTime) -> Result<(), RepoError> {
+        diesel::update(
+            machine_credentials::table
+                .find(id)
+                .filter(machine_credentials::revoked_at.is_null()),
+        )
+        .set(machine_credentials::revoked_at.eq(Some(now)))
+        .execute(self.0)
+        .db()?;
+        Ok(())
+    }
+
     fn purge(&mut self, user: UserId) -> Result<(), RepoError> {
+        diesel::delete(machine_credentials::table.filter(machine_credentials::owner_id.eq(user.get())))
+            .execute(self.0)
+            .db()?;
         self.delete_codes(user)?;
         diesel::delete(users::table.find(user.get()))
             .execute(self.0)
@@ -456,5 +530,43 @@ impl UserRepo for Repo<'_> {
             .get_result(self.0)
             .db()?;
         Ok(n > 0)
+    }
+}
+
+/// A `machine_credentials` row.
+#[derive(Queryable)]
+struct CredentialRow {
+    id: String,
+    kind: String,
+    secret_digest: String,
+    owner_id: i64,
+    name: String,
+    scopes: String,
+    created_at: NaiveDateTime,
+    expires_at: Option<NaiveDateTime>,
+    revoked_at: Option<NaiveDateTime>,
+}
+
+impl CredentialRow {
+    fn into_record(self) -> Result<CredentialRecord, RepoError> {
+        let kind = CredentialKind::parse(&self.kind).ok_or_else(|| {
+            RepoError::from(StoreError::Corrupt(format!(
+                "unknown credential kind {:?}",
+                self.kind
+            )))
+        })?;
+        Ok(CredentialRecord {
+            credential: MachineCredential {
+                id: self.id,
+                kind,
+                owner: UserId::new(self.owner_id),
+                name: self.name,
+                scopes: self.scopes.split_whitespace().map(str::to_owned).collect(),
+                created_at: self.created_at,
+                expires_at: self.expires_at,
+                revoked_at: self.revoked_at,
+            },
+            secret_digest: self.secret_digest,
+        })
     }
 }

@@ -51,3 +51,17 @@ diesel::table! {
         expires_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    machine_credentials (id) {
+        id -> Text,
+        kind -> Text,
+        secret_digest -> Text,
+        owner_id -> BigInt,
+        name -> Text,
+        scopes -> Text,
+        created_at -> Timestamp,
+        expires_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}

@@ -47,6 +47,36 @@ pub fn bearer_token(req: &HttpRequest) -> Option<&str> {
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
+/// `Authorization: Basic` credentials (user, password), if the request carries them.
+pub fn basic_credentials(req: &HttpRequest) -> Option<(String, String)> {
+    use base64::Engine as _;
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, encoded) = value.trim().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
+    let (user, password) = String::from_utf8(decoded).ok()?.split_once(':').map(|(u, p)| (u.to_owned(), p.to_owned()))?;
+    Some((user, password))
+}
+
+/// The id of the request being served (set by the server's request log; also in the
+/// `X-Request-Id` response header), for dialects whose errors carry it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestId(pub String);
+
+impl RequestId {
+    /// The id of `req`, or `-` when none was set (outside the server).
+    pub fn of(req: &HttpRequest) -> String {
+        use actix_web::HttpMessage as _;
+        req.extensions()
+            .get::<RequestId>()
+            .map_or_else(|| "-".to_owned(), |r| r.0.clone())
+    }
+}
+
 /// The client's address: the peer of the TCP connection. (Forwarded headers are not trusted:
 /// anyone can write them.)
 pub fn client_ip(req: &HttpRequest) -> Option<IpAddr> {

@@ -35,6 +35,24 @@ pub struct Claims {
     /// Never expires: always false (DreamFactory's "forever" sessions are not offered).
     #[serde(default)]
     pub forever: bool,
+    /// The machine credential the token was issued to (Domo's OAuth client), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// Granted scopes, space-separated (OAuth), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+}
+
+/// What a token issued to a machine credential carries besides the user.
+#[derive(Debug, Clone)]
+pub struct ClientGrant<'a> {
+    /// The credential's id.
+    pub client_id: &'a str,
+    /// The granted scopes.
+    pub scopes: &'a [String],
+    /// How much earlier than the server's own limit the `exp` claim says the token ends (Domo's
+    /// clients refresh at `exp`, with no margin of their own).
+    pub early: Duration,
 }
 
 /// A token just issued.
@@ -105,16 +123,31 @@ impl TokenService {
         credentials_version: i64,
         ttl: Duration,
     ) -> Result<IssuedToken, CoreError> {
+        self.issue_with(audience, user, credentials_version, ttl, None)
+    }
+
+    /// [`TokenService::issue`], for a machine credential when `client` is given.
+    pub fn issue_with(
+        &self,
+        audience: &str,
+        user: UserId,
+        credentials_version: i64,
+        ttl: Duration,
+        client: Option<ClientGrant<'_>>,
+    ) -> Result<IssuedToken, CoreError> {
         let now = now_secs();
+        let early = client.as_ref().map_or(0, |c| c.early.as_secs());
         let claims = Claims {
             sub: user.get().to_string(),
-            exp: now + ttl.as_secs(),
+            exp: (now + ttl.as_secs()).saturating_sub(early).max(now),
             iat: now,
             jti: random_token(16).map_err(|e| CoreError::Internal(e.to_string()))?,
             ver: credentials_version,
             aud: audience.to_owned(),
             user_id: user.get(),
             forever: false,
+            client_id: client.as_ref().map(|c| c.client_id.to_owned()),
+            scope: client.as_ref().map(|c| c.scopes.join(" ")),
         };
         let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|e| CoreError::Internal(format!("signing a token: {e}")))?;
@@ -214,6 +247,8 @@ mod tests {
             aud: AUD.into(),
             user_id: 42,
             forever: false,
+            client_id: None,
+            scope: None,
         }
     }
 
