@@ -209,6 +209,71 @@ impl TestApp {
         Reply::read(res.unwrap_or_else(|e| panic!("request to {path} failed: {e}"))).await
     }
 
+    /// A Domo OAuth client owned by `owner`, made as `usergate clients create` makes one:
+    /// `(client_id, client_secret)`.
+    pub fn domo_client(&self, owner: &str, scopes: &[&str]) -> (String, String) {
+        use usergate_core::machine::{CredentialKind, NewCredential};
+        let core = usergate_server::commands::operator_core_at(
+            self.db.url(),
+            usergate_core::PasswordPolicy::default(),
+        )
+        .expect("operator core");
+        let issued = core
+            .users
+            .create_credential(
+                &usergate_core::Actor::System,
+                NewCredential {
+                    kind: CredentialKind::OAuthClient,
+                    owner: usergate_core::UserKey::Email(
+                        usergate_core::Email::parse(owner).expect("owner email"),
+                    ),
+                    name: None,
+                    scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+                    expires_in: None,
+                },
+            )
+            .expect("client");
+        (issued.credential.id, issued.secret)
+    }
+
+    /// A Domo access token for a client (`GET /domo/oauth/token`, every scope of the client).
+    pub async fn domo_token(&self, id: &str, secret: &str) -> String {
+        let r = self
+            .req(
+                Method::GET,
+                "/domo/oauth/token?grant_type=client_credentials",
+                None,
+            )
+            .basic_auth(id, secret)
+            .send()
+            .await
+            .expect("token request");
+        let r = Reply::read(r).await;
+        assert_eq!(r.status, 200, "token: {}", r.body);
+        r.body["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_owned()
+    }
+
+    /// A request with a Domo bearer token (lower-case scheme, as pydomo sends it).
+    pub async fn domo_call(
+        &self,
+        token: &str,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Reply {
+        let req = self
+            .req(method, path, None)
+            .insert_header(("Authorization", format!("bearer {token}")));
+        let res = match body {
+            Some(b) => req.send_json(&b).await,
+            None => req.send().await,
+        };
+        Reply::read(res.unwrap_or_else(|e| panic!("request to {path} failed: {e}"))).await
+    }
+
     /// Stops the server (the database is dropped when the app is).
     pub async fn stop(mut self) {
         if let Some(r) = self.running.take() {
@@ -327,4 +392,23 @@ pub fn serve_args(url: &str, flags: Flags<'_>) -> ServeArgs {
         Ok(Command::Serve(args)) => *args,
         other => panic!("bad test flags: {other:?}"),
     }
+}
+
+/// The Python of the test virtual environment (pydomo, aiosmtpd), which `scripts/test` creates
+/// from `tests/python/requirements.txt`. `USERGATE_TEST_PYTHON` overrides it.
+pub fn test_python() -> std::path::PathBuf {
+    let path = std::env::var_os("USERGATE_TEST_PYTHON").map_or_else(
+        || {
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("../target/test-venv/bin/python")
+        },
+        std::path::PathBuf::from,
+    );
+    assert!(
+        path.exists(),
+        "no test Python at {}: run scripts/test, which creates the virtual environment from \
+         tests/python/requirements.txt (or set USERGATE_TEST_PYTHON)",
+        path.display()
+    );
+    path
 }

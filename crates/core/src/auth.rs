@@ -10,8 +10,8 @@ use crate::access::Principal;
 use crate::domain::{Role, Status, UserId, normalize_email};
 use crate::error::{AuthFailure, CoreError, CoreResult};
 use crate::password::PasswordHasher;
-use crate::secret::SecretDigest;
 use crate::ports::{self, Clock, UserStore, UserUpdate};
+use crate::secret::SecretDigest;
 use crate::throttle::{Rate, SlidingWindow};
 use crate::user::{User, UserKey};
 

@@ -253,7 +253,9 @@ impl AuthService {
         credentials_version: i64,
     ) -> CoreResult<Principal> {
         let now = self.clock.now();
-        let live = ports::read(&*self.store, |repo| live_credential(repo, credential, user, now))?;
+        let live = ports::read(&*self.store, |repo| {
+            live_credential(repo, credential, user, now)
+        })?;
         if !live {
             return Err(CoreError::Unauthenticated(AuthFailure::Revoked));
         }
@@ -284,8 +286,7 @@ fn live_credential(
 /// Equality that takes the same time wherever the strings differ.
 fn constant_time_eq(a: &str, b: &str) -> bool {
     a.len() == b.len()
-        && a
-            .bytes()
+        && a.bytes()
             .zip(b.bytes())
             .fold(0u8, |acc, (x, y)| acc | (x ^ y))
             == 0

@@ -177,6 +177,9 @@ impl UserRepo for Tx<'_> {
         if let Some(a) = &u.attributes {
             row.user.attributes = a.clone();
         }
+        if let Some(n) = u.employee_number {
+            row.user.employee_number = n;
+        }
         if let Some(hash) = &u.password_hash {
             row.hash = Some(hash.clone());
             row.user.has_password = true;
@@ -280,10 +283,7 @@ impl UserRepo for Tx<'_> {
         Ok(())
     }
 
-    fn find_including_deleted(
-        &mut self,
-        id: UserId,
-    ) -> Result<Option<(User, bool)>, RepoError> {
+    fn find_including_deleted(&mut self, id: UserId) -> Result<Option<(User, bool)>, RepoError> {
         Ok(self
             .rows
             .iter()

@@ -75,6 +75,9 @@ pub struct UserUpdate {
     pub profile: ProfileChanges,
     /// The whole new attributes object.
     pub attributes: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Set or clear the employee number.
+    #[allow(clippy::option_option)]
+    pub employee_number: Option<Option<i64>>,
     /// Soft-delete at this time.
     pub deleted_at: Option<NaiveDateTime>,
     /// Kill every token issued so far (`credentials_version += 1`).
@@ -164,8 +167,7 @@ pub trait UserRepo {
     /// Forgets every code of a user.
     fn delete_codes(&mut self, user: UserId) -> Result<(), RepoError>;
     /// A user by id whether soft-deleted or not (`true` when deleted); purged rows are gone.
-    fn find_including_deleted(&mut self, id: UserId)
-    -> Result<Option<(User, bool)>, RepoError>;
+    fn find_including_deleted(&mut self, id: UserId) -> Result<Option<(User, bool)>, RepoError>;
     /// Stores a new machine credential.
     fn insert_credential(&mut self, record: &CredentialRecord) -> Result<(), RepoError>;
     /// A machine credential by id (revoked or expired too).

@@ -1005,7 +1005,10 @@ fn a_machine_credential_acts_as_its_owner_until_revoked() {
     assert_eq!(ok.principal.id, owner.id);
     assert_eq!(ok.scopes, ["data", "user"]);
     let user_only = ["user".to_owned()];
-    assert_eq!(auth(&issued.secret, Some(&user_only)).expect("user").scopes, ["user"]);
+    assert_eq!(
+        auth(&issued.secret, Some(&user_only)).expect("user").scopes,
+        ["user"]
+    );
     let audit = ["audit".to_owned()];
     assert!(matches!(
         auth(&issued.secret, Some(&audit)),
@@ -1030,21 +1033,31 @@ fn a_machine_credential_acts_as_its_owner_until_revoked() {
     // The owner's role change kills what was issued; a new authentication carries the new role.
     w.core
         .users
-        .update(
-            &as_actor(&w.admin),
-            &key(&owner),
-&role(Role::User),
-        )
+        .update(&as_actor(&w.admin), &key(&owner), &role(Role::User))
         .expect("demote");
-    assert!(w.core.auth.resolve_credential(&id, p.id, p.credentials_version).is_err());
+    assert!(
+        w.core
+            .auth
+            .resolve_credential(&id, p.id, p.credentials_version)
+            .is_err()
+    );
     let again = auth(&issued.secret, None).expect("still a credential");
     assert_eq!(again.principal.role, Role::User);
     // Revoked: neither a new token nor the old one.
-    let revoked = w.core.users.revoke_credential(&w.sys(), &id).expect("revoke");
+    let revoked = w
+        .core
+        .users
+        .revoke_credential(&w.sys(), &id)
+        .expect("revoke");
     assert!(revoked.revoked_at.is_some());
     assert!(auth(&issued.secret, None).is_err());
     let q = again.principal;
-    assert!(w.core.auth.resolve_credential(&id, q.id, q.credentials_version).is_err());
+    assert!(
+        w.core
+            .auth
+            .resolve_credential(&id, q.id, q.credentials_version)
+            .is_err()
+    );
     assert_eq!(
         w.core
             .users
@@ -1066,11 +1079,7 @@ fn an_inactive_owner_makes_the_credential_fail() {
     let issued = client_for(&w, &owner, &["user"]);
     w.core
         .users
-        .update(
-            &as_actor(&w.admin),
-            &key(&owner),
-&status(Status::Inactive),
-        )
+        .update(&as_actor(&w.admin), &key(&owner), &status(Status::Inactive))
         .expect("deactivate");
     assert!(matches!(
         w.core.auth.authenticate_credential(
@@ -1092,7 +1101,9 @@ fn an_inactive_owner_makes_the_credential_fail() {
         expires_in: None,
     };
     assert!(matches!(
-        w.core.users.create_credential(&as_actor(&user), new.clone()),
+        w.core
+            .users
+            .create_credential(&as_actor(&user), new.clone()),
         Err(CoreError::Forbidden(Denied::NotAdmin))
     ));
     let ghost = machine::NewCredential {

@@ -149,6 +149,9 @@ pub struct UserChanges {
     pub profile: ProfileChanges,
     /// Dialect attributes to set; a JSON `null` removes one.
     pub attributes: Map<String, Value>,
+    /// Domo's employee number: keep (`None`), clear (`Some(None)`) or set.
+    #[allow(clippy::option_option)]
+    pub employee_number: Option<Option<i64>>,
     /// A new password (kills the user's tokens).
     pub password: Option<Password>,
 }

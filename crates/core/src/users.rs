@@ -86,7 +86,7 @@ impl UserService {
     pub fn get_or_deleted(&self, actor: &Actor, id: UserId) -> CoreResult<Lookup> {
         require_admin(actor)?;
         match ports::read(&*self.store, |repo| Ok(repo.find_including_deleted(id)?))? {
-            Some((user, false)) => Ok(Lookup::Live(user)),
+            Some((user, false)) => Ok(Lookup::Live(Box::new(user))),
             Some((user, true)) => Ok(Lookup::Deleted {
                 id: user.id,
                 name: user.name,
@@ -311,7 +311,7 @@ impl UserService {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Lookup {
     /// Not deleted.
-    Live(User),
+    Live(Box<User>),
     /// Soft-deleted: only its id and name are told.
     Deleted {
         /// The id.
@@ -400,6 +400,9 @@ fn update_in(
         merged
     });
     let attributes = attributes.filter(|a| *a != user.attributes);
+    let employee_number = changes
+        .employee_number
+        .filter(|n| *n != user.employee_number);
     let after = User {
         role: role.unwrap_or(user.role),
         status: status.unwrap_or(user.status),
@@ -417,6 +420,7 @@ fn update_in(
         password_hash: p.hash.clone(),
         profile,
         attributes,
+        employee_number,
         updated_at: Some(now),
         ..UserUpdate::default()
     };
@@ -493,4 +497,5 @@ fn is_noop(u: &UserUpdate) -> bool {
         && u.password_hash.is_none()
         && u.profile.is_empty()
         && u.attributes.is_none()
+        && u.employee_number.is_none()
 }

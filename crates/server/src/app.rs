@@ -15,6 +15,7 @@ use usergate_core::{
     Argon2Cost, Argon2Hasher, AuthLimits, Core, CoreError, Email, MailSettings, NewUser, Password,
     PasswordPolicy, Problem, SecretDigest, SystemClock,
 };
+use usergate_dialect_domo as domo;
 use usergate_dialect_dreamfactory as dreamfactory;
 use usergate_dialect_email_keyed as email_keyed;
 use usergate_mail::{MailConfig, SmtpMailer};
@@ -54,22 +55,35 @@ pub enum StartError {
 pub struct Running {
     /// The bound address (useful with port 0).
     pub addr: SocketAddr,
+    /// The Domo listener's address, with `--domo-listen`.
+    pub domo_addr: Option<SocketAddr>,
     handle: ServerHandle,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
+    domo: Option<(ServerHandle, tokio::task::JoinHandle<std::io::Result<()>>)>,
 }
 
 impl Running {
     /// Stops gracefully (in-flight requests finish).
     pub async fn stop(self) {
+        if let Some((handle, task)) = self.domo {
+            handle.stop(true).await;
+            let _ = task.await;
+        }
         self.handle.stop(true).await;
         let _ = self.server.await;
     }
 
-    /// Waits until the server stops (after a signal).
+    /// Waits until the server stops (after a signal); the Domo listener stops with it.
     pub async fn wait(self) -> std::io::Result<()> {
-        self.server
+        let main = self
+            .server
             .await
-            .map_err(|e| std::io::Error::other(e.to_string()))?
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
+        if let Some((handle, task)) = self.domo {
+            handle.stop(true).await;
+            let _ = task.await;
+        }
+        main
     }
 }
 
@@ -108,6 +122,16 @@ pub async fn start(args: ServeArgs, signals: bool) -> Result<Running, StartError
         max_body: args.max_body,
         admin_app: args.dreamfactory_admin_app.clone(),
     };
+    let domo_settings = domo::Settings {
+        token_ttl: args.domo_token_ttl,
+        max_body: args.max_body,
+    };
+    let domo_state = domo::State {
+        core: core.clone(),
+        tokens: tokens.clone(),
+        settings: domo_settings,
+    };
+    let domo_root_state = domo_state.clone();
     let ek_settings = email_keyed::Settings {
         token_ttl: args.email_keyed_token_ttl,
         max_body: args.max_body,
@@ -127,7 +151,9 @@ pub async fn start(args: ServeArgs, signals: bool) -> Result<Running, StartError
                     Url::new("dreamfactory", "/docs/openapi/dreamfactory.json"),
                     dreamfactory::openapi(),
                 ),
+                (Url::new("domo", "/docs/openapi/domo.json"), domo::openapi()),
             ]))
+            .configure(domo::configure(domo_state.clone(), "/domo"))
             // /api/v2 before /api: the email-keyed scope would take every /api path.
             .configure(dreamfactory::configure(dreamfactory::State {
                 core: core.clone(),
@@ -152,6 +178,32 @@ pub async fn start(args: ServeArgs, signals: bool) -> Result<Running, StartError
     let server = server.run();
     let handle = server.handle();
     let task = tokio::spawn(server);
+    let domo = match args.domo_listen {
+        None => None,
+        Some(listen) => {
+            let state = domo_root_state;
+            let server = HttpServer::new(move || {
+                App::new()
+                    .wrap(from_fn(telemetry::log_request))
+                    .configure(domo::configure(state.clone(), ""))
+            })
+            .workers(1)
+            .disable_signals()
+            .shutdown_timeout(30)
+            .bind(listen)?;
+            let domo_addr = server
+                .addrs()
+                .first()
+                .copied()
+                .ok_or_else(|| StartError::Config("no Domo address bound".into()))?;
+            let server = server.run();
+            let domo_handle = server.handle();
+            tracing::info!(addr = %domo_addr, "the Domo dialect also listens at the root of");
+            Some((domo_addr, domo_handle, tokio::spawn(server)))
+        }
+    };
+    let domo_addr = domo.as_ref().map(|(a, _, _)| *a);
+    let domo = domo.map(|(_, h, t)| (h, t));
     if signals {
         // Installed before the server announces itself, so no signal finds the default action.
         let signals = Signals::install()?;
@@ -165,8 +217,10 @@ pub async fn start(args: ServeArgs, signals: bool) -> Result<Running, StartError
     tracing::info!(%addr, backend = store.kind(), "usergate is listening");
     Ok(Running {
         addr,
+        domo_addr,
         handle,
         server: task,
+        domo,
     })
 }
 

@@ -28,6 +28,9 @@ pub enum Command {
     /// Manage admins.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Manage Domo OAuth clients (machine credentials acting as their owner).
+    #[command(subcommand)]
+    Clients(ClientsCommand),
     /// Print a dialect's OpenAPI document (JSON) to standard output.
     Openapi {
         /// The dialect.
@@ -41,6 +44,60 @@ pub enum Command {
 pub enum AdminCommand {
     /// Create an active admin; prints `id:`, `email:` and, when generated, `password:`.
     Create(AdminCreateArgs),
+}
+
+/// `usergate clients ...`.
+#[derive(Debug, Subcommand)]
+pub enum ClientsCommand {
+    /// Create an OAuth client owned by a user; prints `id:`, `client_id:` and `client_secret:`
+    /// (shown once).
+    Create(ClientCreateArgs),
+    /// List the OAuth clients (never their secrets).
+    List(ClientListArgs),
+    /// Revoke an OAuth client: its tokens stop working at once.
+    Revoke(ClientRevokeArgs),
+}
+
+/// `usergate clients create`.
+#[derive(Debug, Args)]
+pub struct ClientCreateArgs {
+    /// The database.
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// The owner's email: the client acts with the owner's current role and status.
+    #[arg(long)]
+    pub owner: String,
+    /// A scope the client may ask for (repeat for several): account, audit, buzz, dashboard,
+    /// data, user. The Users API needs `user`.
+    #[arg(long = "scope", default_values_t = vec!["user".to_owned()])]
+    pub scopes: Vec<String>,
+    /// A label for people.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Print one JSON object instead of `key: value` lines.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `usergate clients list`.
+#[derive(Debug, Args)]
+pub struct ClientListArgs {
+    /// The database.
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Print a JSON array instead of lines.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `usergate clients revoke`.
+#[derive(Debug, Args)]
+pub struct ClientRevokeArgs {
+    /// The database.
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// The client id.
+    pub id: String,
 }
 
 /// `usergate admin create`.
@@ -68,6 +125,8 @@ pub enum Dialect {
     EmailKeyed,
     /// The DreamFactory System API (`/api/v2`).
     Dreamfactory,
+    /// Domo's token endpoint and Users API (`/domo`).
+    Domo,
 }
 
 /// Log line format.
@@ -150,6 +209,13 @@ pub struct ServeArgs {
     /// How long after expiry a DreamFactory session token can still be refreshed.
     #[arg(long, env = "USERGATE_DREAMFACTORY_REFRESH_TTL", default_value = "14d", value_parser = parse_ttl_or_zero)]
     pub dreamfactory_refresh_ttl: Duration,
+    /// Lifetime of Domo access tokens.
+    #[arg(long, env = "USERGATE_DOMO_TOKEN_TTL", default_value = "3600s", value_parser = parse_ttl)]
+    pub domo_token_ttl: Duration,
+    /// Also serve the Domo dialect at the root of this address (for Domo's Java SDK, which
+    /// keeps only the host and port of its API address).
+    #[arg(long, env = "USERGATE_DOMO_LISTEN")]
+    pub domo_listen: Option<SocketAddr>,
     /// A directory holding an operator's copy of DreamFactory's admin web app (its `dist`),
     /// served at `/dreamfactory/dist/`. Off by default.
     #[arg(long, env = "USERGATE_DREAMFACTORY_ADMIN_APP")]

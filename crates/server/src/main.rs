@@ -1,7 +1,7 @@
 //! `usergate`: serve, migrate, create admins, print OpenAPI documents.
 
 use clap::Parser;
-use usergate_server::config::{AdminCommand, Command};
+use usergate_server::config::{AdminCommand, ClientsCommand, Command};
 use usergate_server::{Cli, commands, telemetry};
 
 fn main() -> std::process::ExitCode {
@@ -11,6 +11,9 @@ fn main() -> std::process::ExitCode {
         Command::Serve(args) => serve(*args),
         Command::Migrate(db) => commands::migrate(&db),
         Command::Admin(AdminCommand::Create(args)) => commands::admin_create(&args),
+        Command::Clients(ClientsCommand::Create(args)) => commands::clients_create(&args),
+        Command::Clients(ClientsCommand::List(args)) => commands::clients_list(&args),
+        Command::Clients(ClientsCommand::Revoke(args)) => commands::clients_revoke(&args),
         Command::Openapi { dialect } => commands::openapi(dialect).map(|doc| println!("{doc}")),
     };
     match result {

@@ -3,11 +3,11 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use usergate_core::domain::{Email, Role, Status, UserId};
+use usergate_core::machine::{CredentialKind, CredentialRecord, MachineCredential};
 use usergate_core::ports::{
     CodePurpose, CodeRecord, Credentials, NewUserRecord, PrincipalRecord, RepoError, UserRepo,
     UserUpdate,
 };
-use usergate_core::machine::{CredentialKind, CredentialRecord, MachineCredential};
 use usergate_core::query::{Found, Query};
 use usergate_core::user::{Profile, User, UserKey};
 
@@ -123,6 +123,7 @@ struct Changes<'a> {
     locale: Option<Option<&'a str>>,
     avatar_url: Option<Option<&'a str>>,
     attributes: Option<String>,
+    employee_number: Option<Option<i64>>,
     email_normalized: Option<&'a str>,
     name: Option<&'a str>,
     role: Option<&'a str>,
@@ -267,6 +268,7 @@ impl UserRepo for Repo<'_> {
                 .attributes
                 .as_ref()
                 .map(|a| serde_json::Value::Object(a.clone()).to_string()),
+            employee_number: u.employee_number,
             email_normalized: u.email.as_ref().map(|(_, n)| n.as_str()),
             name: u.name.as_deref(),
             role: u.role.map(Role::as_str),
@@ -433,10 +435,7 @@ impl UserRepo for Repo<'_> {
         Ok(())
     }
 
-    fn find_including_deleted(
-        &mut self,
-        id: UserId,
-    ) -> Result<Option<(User, bool)>, RepoError> {
+    fn find_including_deleted(&mut self, id: UserId) -> Result<Option<(User, bool)>, RepoError> {
         let row: Option<UserRow> = users::table
             .filter(users::id.eq(id.get()))
             .first(self.0)
@@ -504,9 +503,11 @@ impl UserRepo for Repo<'_> {
     }
 
     fn purge(&mut self, user: UserId) -> Result<(), RepoError> {
-        diesel::delete(machine_credentials::table.filter(machine_credentials::owner_id.eq(user.get())))
-            .execute(self.0)
-            .db()?;
+        diesel::delete(
+            machine_credentials::table.filter(machine_credentials::owner_id.eq(user.get())),
+        )
+        .execute(self.0)
+        .db()?;
         self.delete_codes(user)?;
         diesel::delete(users::table.find(user.get()))
             .execute(self.0)

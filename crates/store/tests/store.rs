@@ -373,7 +373,8 @@ both!(schema_rs_matches_the_migrated_database, |db: TestDb| {
             ("users", 23),
             ("settings", 2),
             ("revoked_tokens", 2),
-            ("user_codes", 4)
+            ("user_codes", 4),
+            ("machine_credentials", 9),
         ],
         "schema.rs was read"
     );

@@ -18,6 +18,7 @@ use usergate_core::{CoreError, CoreResult};
 pub use tokens::{Claims, IssuedToken, TokenService, VerifiedToken};
 
 /// What a dialect's handlers share: core, the token service, and the dialect's own settings.
+#[derive(Clone)]
 pub struct DialectState<S> {
     /// The core services.
     pub core: usergate_core::Core,
@@ -58,7 +59,10 @@ pub fn basic_credentials(req: &HttpRequest) -> Option<(String, String)> {
     let decoded = base64::engine::general_purpose::STANDARD
         .decode(encoded.trim())
         .ok()?;
-    let (user, password) = String::from_utf8(decoded).ok()?.split_once(':').map(|(u, p)| (u.to_owned(), p.to_owned()))?;
+    let (user, password) = String::from_utf8(decoded)
+        .ok()?
+        .split_once(':')
+        .map(|(u, p)| (u.to_owned(), p.to_owned()))?;
     Some((user, password))
 }
 

@@ -1,0 +1,82 @@
+//! This dialect's credential: `Authorization: bearer <JWT>` (any case of the scheme) issued by
+//! the token endpoint to an OAuth client. Every request checks that the client is still live,
+//! that its owner is unchanged and active, and that the token carries the `user` scope. Missing
+//! or unusable tokens are 401 (never 403: Domo's SDKs refresh on 401 only); a request without
+//! a valid token counts against its address's anonymous limit.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, web};
+use usergate_core::{Actor, AuthFailure, CoreError};
+use usergate_web::{bearer_token, blocking, client_ip};
+
+use crate::State;
+use crate::error::DomoError;
+
+/// The audience of this dialect's tokens.
+pub const AUDIENCE: &str = "usergate:domo";
+
+/// How much earlier than the server's limit the `exp` claim ends (Domo's clients refresh at
+/// `exp` with no margin; the server keeps accepting for this long after it).
+pub const EARLY: Duration = Duration::from_secs(30);
+
+/// The scope the Users API needs.
+pub const USER_SCOPE: &str = "user";
+
+/// The authenticated caller: the OAuth client's owner, as they are now.
+#[derive(Debug, Clone, Copy)]
+pub struct Caller(pub Actor);
+
+impl FromRequest for Caller {
+    type Error = DomoError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, DomoError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<State>>().cloned();
+        let token = bearer_token(req).map(str::to_owned);
+        let ip = client_ip(req);
+        Box::pin(async move {
+            let state = state.ok_or_else(|| CoreError::Internal("domo state missing".into()))?;
+            let failure = match token {
+                None => AuthFailure::Missing,
+                Some(token) => match state.tokens.verify_refreshable(AUDIENCE, &token, EARLY) {
+                    Err(failure) => failure,
+                    Ok(verified) => {
+                        let Some(client) = verified.claims.client_id.clone() else {
+                            return Err(DomoError::unauthorized(AuthFailure::Invalid));
+                        };
+                        let scopes: Vec<String> = verified
+                            .claims
+                            .scope
+                            .as_deref()
+                            .unwrap_or_default()
+                            .split_whitespace()
+                            .map(str::to_owned)
+                            .collect();
+                        let core = state.core.clone();
+                        let resolved = blocking(move || {
+                            let principal = core.auth.resolve_credential(
+                                &client,
+                                verified.user,
+                                verified.credentials_version,
+                            )?;
+                            core.auth.require_scope(&scopes, USER_SCOPE)?;
+                            Ok(principal)
+                        })
+                        .await;
+                        match resolved {
+                            Ok(principal) => return Ok(Caller(Actor::User(principal))),
+                            Err(CoreError::Unauthenticated(failure)) => failure,
+                            Err(e) => return Err(e.into()),
+                        }
+                    }
+                },
+            };
+            state.core.auth.anonymous_request(ip)?;
+            Err(DomoError::unauthorized(failure))
+        })
+    }
+}
