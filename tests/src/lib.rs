@@ -41,6 +41,8 @@ macro_rules! both_backends {
 pub struct TestApp {
     /// Where it listens.
     pub addr: SocketAddr,
+    /// The Domo listener, with `--domo-listen`.
+    pub domo_addr: Option<SocketAddr>,
     running: Option<Running>,
     db: TestDb,
     /// An HTTP client.
@@ -64,6 +66,7 @@ impl TestApp {
             .unwrap_or_else(|e| panic!("usergate did not start on {kind}: {e}"));
         TestApp {
             addr: running.addr,
+            domo_addr: running.domo_addr,
             running: Some(running),
             db,
             client: client(),

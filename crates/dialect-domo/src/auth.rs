@@ -26,6 +26,12 @@ pub const EARLY: Duration = Duration::from_secs(30);
 /// The scope the Users API needs.
 pub const USER_SCOPE: &str = "user";
 
+fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
 /// The authenticated caller: the OAuth client's owner, as they are now.
 #[derive(Debug, Clone, Copy)]
 pub struct Caller(pub Actor);
@@ -44,6 +50,14 @@ impl FromRequest for Caller {
                 None => AuthFailure::Missing,
                 Some(token) => match state.tokens.verify_refreshable(AUDIENCE, &token, EARLY) {
                     Err(failure) => failure,
+                    // `exp` says up to 30 s less than the server accepts; the server's own
+                    // limit is the issue time plus the lifetime.
+                    Ok(verified)
+                        if now_secs()
+                            > verified.claims.iat + state.settings.token_ttl.as_secs() =>
+                    {
+                        AuthFailure::Expired
+                    }
                     Ok(verified) => {
                         let Some(client) = verified.claims.client_id.clone() else {
                             return Err(DomoError::unauthorized(AuthFailure::Invalid));
