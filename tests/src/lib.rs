@@ -202,9 +202,24 @@ impl TestApp {
         path: &str,
         body: Option<Value>,
     ) -> Reply {
-        let req = self
-            .req(method, path, None)
-            .insert_header(("X-DreamFactory-Session-Token", token));
+        self.call_with(
+            ("X-DreamFactory-Session-Token", token.to_owned()),
+            method,
+            path,
+            body,
+        )
+        .await
+    }
+
+    /// A request with one extra header (a credential), and an optional JSON body.
+    pub async fn call_with(
+        &self,
+        header: (&str, String),
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Reply {
+        let req = self.req(method, path, None).insert_header(header);
         let res = match body {
             Some(b) => req.send_json(&b).await,
             None => req.send().await,
@@ -267,14 +282,13 @@ impl TestApp {
         path: &str,
         body: Option<Value>,
     ) -> Reply {
-        let req = self
-            .req(method, path, None)
-            .insert_header(("Authorization", format!("bearer {token}")));
-        let res = match body {
-            Some(b) => req.send_json(&b).await,
-            None => req.send().await,
-        };
-        Reply::read(res.unwrap_or_else(|e| panic!("request to {path} failed: {e}"))).await
+        self.call_with(
+            ("Authorization", format!("bearer {token}")),
+            method,
+            path,
+            body,
+        )
+        .await
     }
 
     /// Stops the server (the database is dropped when the app is).

@@ -11,7 +11,7 @@ use std::time::Duration;
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
 use usergate_core::{Actor, AuthFailure, CoreError};
-use usergate_web::{bearer_token, blocking, client_ip};
+use usergate_web::{bearer_token, client_ip, resolve_bearer};
 
 use crate::State;
 use crate::error::DomoError;
@@ -46,51 +46,38 @@ impl FromRequest for Caller {
         let ip = client_ip(req);
         Box::pin(async move {
             let state = state.ok_or_else(|| CoreError::Internal("domo state missing".into()))?;
-            let failure = match token {
-                None => AuthFailure::Missing,
-                Some(token) => match state.tokens.verify_refreshable(AUDIENCE, &token, EARLY) {
-                    Err(failure) => failure,
-                    // `exp` says up to 30 s less than the server accepts; the server's own
-                    // limit is the issue time plus the lifetime.
-                    Ok(verified)
-                        if now_secs()
-                            > verified.claims.iat + state.settings.token_ttl.as_secs() =>
-                    {
-                        AuthFailure::Expired
-                    }
-                    Ok(verified) => {
-                        let Some(client) = verified.claims.client_id.clone() else {
-                            return Err(DomoError::unauthorized(AuthFailure::Invalid));
-                        };
-                        let scopes: Vec<String> = verified
-                            .claims
-                            .scope
-                            .as_deref()
-                            .unwrap_or_default()
-                            .split_whitespace()
-                            .map(str::to_owned)
-                            .collect();
-                        let core = state.core.clone();
-                        let resolved = blocking(move || {
-                            let principal = core.auth.resolve_credential(
-                                &client,
-                                verified.user,
-                                verified.credentials_version,
-                            )?;
-                            core.auth.require_scope(&scopes, USER_SCOPE)?;
-                            Ok(principal)
-                        })
-                        .await;
-                        match resolved {
-                            Ok(principal) => return Ok(Caller(Actor::User(principal))),
-                            Err(CoreError::Unauthenticated(failure)) => failure,
-                            Err(e) => return Err(e.into()),
-                        }
-                    }
-                },
+            let ttl = state.settings.token_ttl.as_secs();
+            let verify = |t: &str| {
+                let verified = state.tokens.verify_refreshable(AUDIENCE, t, EARLY)?;
+                // `exp` says up to 30 s less than the server accepts; the server's own limit
+                // is the issue time plus the lifetime.
+                if now_secs() > verified.claims.iat + ttl {
+                    return Err(AuthFailure::Expired);
+                }
+                Ok(verified)
             };
-            state.core.auth.anonymous_request(ip)?;
-            Err(DomoError::unauthorized(failure))
+            let actor = resolve_bearer(&state.core, token, ip, verify, |core, v| {
+                let client = v
+                    .claims
+                    .client_id
+                    .as_deref()
+                    .ok_or(CoreError::Unauthenticated(AuthFailure::Invalid))?;
+                let principal =
+                    core.auth
+                        .resolve_credential(client, v.user, v.credentials_version)?;
+                let scopes: Vec<String> = v
+                    .claims
+                    .scope
+                    .as_deref()
+                    .unwrap_or_default()
+                    .split_whitespace()
+                    .map(str::to_owned)
+                    .collect();
+                core.auth.require_scope(&scopes, USER_SCOPE)?;
+                Ok(principal)
+            })
+            .await?;
+            Ok(Caller(actor))
         })
     }
 }

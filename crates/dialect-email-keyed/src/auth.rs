@@ -7,8 +7,8 @@ use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
-use usergate_core::{Actor, AuthFailure, CoreError};
-use usergate_web::{bearer_token, blocking, client_ip};
+use usergate_core::{Actor, CoreError};
+use usergate_web::{bearer_token, client_ip, resolve_bearer};
 
 use crate::State;
 use crate::error::ApiError;
@@ -31,29 +31,17 @@ impl FromRequest for Caller {
         Box::pin(async move {
             let state =
                 state.ok_or_else(|| CoreError::Internal("email-keyed state missing".into()))?;
-            let failure = match token {
-                None => AuthFailure::Missing,
-                Some(token) => match state.tokens.verify(AUDIENCE, &token) {
-                    Err(failure) => failure,
-                    Ok(verified) => {
-                        let core = state.core.clone();
-                        let resolved = blocking(move || {
-                            // This dialect has no logout: its tokens die with their user's
-                            // credentials version only.
-                            core.auth
-                                .resolve(verified.user, verified.credentials_version, None)
-                        })
-                        .await;
-                        match resolved {
-                            Ok(principal) => return Ok(Caller(Actor::User(principal))),
-                            Err(CoreError::Unauthenticated(failure)) => failure,
-                            Err(e) => return Err(e.into()),
-                        }
-                    }
-                },
-            };
-            state.core.auth.anonymous_request(ip)?;
-            Err(CoreError::Unauthenticated(failure).into())
+            let actor = resolve_bearer(
+                &state.core,
+                token,
+                ip,
+                |t| state.tokens.verify(AUDIENCE, t),
+                // This dialect has no logout: its tokens die with their user's credentials
+                // version only.
+                |core, v| core.auth.resolve(v.user, v.credentials_version, None),
+            )
+            .await?;
+            Ok(Caller(actor))
         })
     }
 }

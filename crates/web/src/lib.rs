@@ -81,6 +81,40 @@ impl RequestId {
     }
 }
 
+/// Resolves a request's bearer token to its caller: `verify` checks the token itself
+/// (signature, audience, expiry), `resolve` asks core for the caller as they are now (on the
+/// blocking pool). A request without a usable token counts against its address's anonymous
+/// limit (`RateLimited` past it), and is otherwise `Unauthenticated` with the reason.
+pub async fn resolve_bearer<V, R>(
+    core: &usergate_core::Core,
+    token: Option<String>,
+    ip: Option<IpAddr>,
+    verify: V,
+    resolve: R,
+) -> CoreResult<usergate_core::Actor>
+where
+    V: FnOnce(&str) -> Result<VerifiedToken, usergate_core::AuthFailure>,
+    R: FnOnce(usergate_core::Core, VerifiedToken) -> CoreResult<usergate_core::Principal>
+        + Send
+        + 'static,
+{
+    use usergate_core::AuthFailure;
+    let failure = match token.as_deref().map(verify) {
+        None => AuthFailure::Missing,
+        Some(Err(failure)) => failure,
+        Some(Ok(verified)) => {
+            let owned = core.clone();
+            match blocking(move || resolve(owned, verified)).await {
+                Ok(principal) => return Ok(usergate_core::Actor::User(principal)),
+                Err(CoreError::Unauthenticated(failure)) => failure,
+                Err(e) => return Err(e),
+            }
+        }
+    };
+    core.auth.anonymous_request(ip)?;
+    Err(CoreError::Unauthenticated(failure))
+}
+
 /// The client's address: the peer of the TCP connection. (Forwarded headers are not trusted:
 /// anyone can write them.)
 pub fn client_ip(req: &HttpRequest) -> Option<IpAddr> {
