@@ -254,6 +254,33 @@ impl TestApp {
         (issued.credential.id, issued.secret)
     }
 
+    /// An API key of the generic dialect owned by `owner`, made as `usergate api-keys create`
+    /// makes one (`expires_in`: optional lifetime).
+    pub fn api_key(&self, owner: &str, expires_in: Option<std::time::Duration>) -> String {
+        use usergate_core::machine::{CredentialKind, NewCredential, api_key};
+        let core = usergate_server::commands::operator_core_at(
+            self.db.url(),
+            usergate_core::PasswordPolicy::default(),
+        )
+        .expect("operator core");
+        let issued = core
+            .users
+            .create_credential(
+                &usergate_core::Actor::System,
+                NewCredential {
+                    kind: CredentialKind::ApiKey,
+                    owner: usergate_core::UserKey::Email(
+                        usergate_core::Email::parse(owner).expect("owner email"),
+                    ),
+                    name: None,
+                    scopes: Vec::new(),
+                    expires_in,
+                },
+            )
+            .expect("api key");
+        api_key(&issued)
+    }
+
     /// A Domo access token for a client (`GET /domo/oauth/token`, every scope of the client).
     pub async fn domo_token(&self, id: &str, secret: &str) -> String {
         let r = self

@@ -15,6 +15,7 @@ fn committed_openapi_documents_match_the_code() {
         ("email-keyed", usergate_dialect_email_keyed::openapi()),
         ("dreamfactory", usergate_dialect_dreamfactory::openapi()),
         ("domo", usergate_dialect_domo::openapi()),
+        ("generic", usergate_dialect_generic::openapi()),
     ] {
         let generated = doc.to_pretty_json().expect("json");
         let path = repo_file(&format!("openapi/{name}.json"));

@@ -120,9 +120,30 @@ pub struct Authenticated {
 /// Length of generated secrets (letters and digits: 48 carry 285 bits).
 const SECRET_LENGTH: usize = 48;
 
+/// Length of an API key's lookup id.
+const API_KEY_ID_LENGTH: usize = 16;
+
+/// The recognisable start of every API key (secret scanners can look for it).
+pub const API_KEY_PREFIX: &str = "ugk_";
+
+/// An API key as its owner uses it: `ugk_<id>_<secret>`. The id finds the stored digest in
+/// one indexed lookup; only the secret part is secret.
+pub fn api_key(issued: &Issued) -> String {
+    format!("{API_KEY_PREFIX}{}_{}", issued.credential.id, issued.secret)
+}
+
+/// The id and secret of an API key, if it has the shape of one.
+pub fn parse_api_key(key: &str) -> Option<(&str, &str)> {
+    let rest = key.strip_prefix(API_KEY_PREFIX)?;
+    let (id, secret) = rest.split_once('_')?;
+    let alnum = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric());
+    (id.len() == API_KEY_ID_LENGTH && alnum(id) && alnum(secret)).then_some((id, secret))
+}
+
 impl UserService {
     /// Creates a machine credential for an existing user. Admins (or the operator's CLI) only.
-    /// The id is a random UUID-shaped value (what Domo client ids look like).
+    /// An OAuth client's id is a random UUID-shaped value (what Domo client ids look like); an
+    /// API key's is 16 letters and digits (see [`api_key`]).
     pub fn create_credential(&self, actor: &Actor, new: NewCredential) -> CoreResult<Issued> {
         require_admin(actor)?;
         for s in &new.scopes {
@@ -130,7 +151,10 @@ impl UserService {
                 return Err(CoreError::invalid("scope", Problem::Malformed));
             }
         }
-        let id = uuid_like()?;
+        let id = match new.kind {
+            CredentialKind::OAuthClient => uuid_like()?,
+            CredentialKind::ApiKey => random_code(API_KEY_ID_LENGTH)?,
+        };
         let secret = random_code(SECRET_LENGTH)?;
         let digest = self.digest.digest(&secret);
         let now = self.clock.now();

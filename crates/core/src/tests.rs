@@ -1115,3 +1115,57 @@ fn an_inactive_owner_makes_the_credential_fail() {
         Err(CoreError::NotFound)
     ));
 }
+
+#[test]
+fn api_keys_have_a_recognisable_shape_and_expire() {
+    use machine::{CredentialKind::ApiKey, NewCredential, api_key, parse_api_key};
+    let w = world();
+    let make = |expires_in| {
+        w.core
+            .users
+            .create_credential(
+                &w.sys(),
+                NewCredential {
+                    kind: ApiKey,
+                    owner: key(&w.admin),
+                    name: Some("ci".into()),
+                    scopes: vec![],
+                    expires_in,
+                },
+            )
+            .expect("key")
+    };
+    let issued = make(None);
+    let key_text = api_key(&issued);
+    assert!(key_text.starts_with("ugk_"));
+    let (id, secret) = parse_api_key(&key_text).expect("parses");
+    assert_eq!(
+        (id, secret),
+        (issued.credential.id.as_str(), issued.secret.as_str())
+    );
+    w.core
+        .auth
+        .authenticate_credential(ApiKey, id, secret, None, None)
+        .expect("valid");
+    for bad in [
+        "",
+        "ugk_",
+        "ugk_short_secret",
+        "xyz_0123456789abcdef_s",
+        "ugk_0123456789abcdef_",
+    ] {
+        assert!(parse_api_key(bad).is_none(), "{bad}");
+    }
+    // An expired key fails like an unknown one.
+    let expired = make(Some(Duration::ZERO));
+    assert!(matches!(
+        w.core.auth.authenticate_credential(
+            ApiKey,
+            &expired.credential.id,
+            &expired.secret,
+            None,
+            None
+        ),
+        Err(CoreError::Unauthenticated(AuthFailure::BadCredentials))
+    ));
+}

@@ -18,6 +18,7 @@ use usergate_core::{
 use usergate_dialect_domo as domo;
 use usergate_dialect_dreamfactory as dreamfactory;
 use usergate_dialect_email_keyed as email_keyed;
+use usergate_dialect_generic as generic;
 use usergate_mail::{MailConfig, SmtpMailer};
 use usergate_store::{Store, StoreError};
 use usergate_web::TokenService;
@@ -132,6 +133,13 @@ pub async fn start(args: ServeArgs, signals: bool) -> Result<Running, StartError
         settings: domo_settings,
     };
     let domo_root_state = domo_state.clone();
+    let generic_state = generic::State {
+        core: core.clone(),
+        tokens: tokens.clone(),
+        settings: generic::Settings {
+            max_body: args.max_body,
+        },
+    };
     let ek_settings = email_keyed::Settings {
         token_ttl: args.email_keyed_token_ttl,
         max_body: args.max_body,
@@ -152,7 +160,12 @@ pub async fn start(args: ServeArgs, signals: bool) -> Result<Running, StartError
                     dreamfactory::openapi(),
                 ),
                 (Url::new("domo", "/docs/openapi/domo.json"), domo::openapi()),
+                (
+                    Url::new("generic", "/docs/openapi/generic.json"),
+                    generic::openapi(),
+                ),
             ]))
+            .configure(generic::configure(generic_state.clone()))
             .configure(domo::configure(domo_state.clone(), "/domo"))
             // /api/v2 before /api: the email-keyed scope would take every /api path.
             .configure(dreamfactory::configure(dreamfactory::State {

@@ -1,9 +1,9 @@
-//! The one-shot commands: `migrate`, `admin create`, `clients ...`, `openapi`.
+//! The one-shot commands: `migrate`, `admin create`, `clients ...`, `api-keys ...`, `openapi`.
 
 use std::sync::Arc;
 
 use serde_json::json;
-use usergate_core::machine::{CredentialKind, MachineCredential, NewCredential};
+use usergate_core::machine::{CredentialKind, MachineCredential, NewCredential, api_key};
 use usergate_core::{
     Actor, Argon2Cost, Argon2Hasher, AuthLimits, Core, CoreError, Email, NewUser, PasswordPolicy,
     Role, SystemClock, UserKey,
@@ -13,7 +13,8 @@ use usergate_store::Store;
 use crate::StartError;
 use crate::app::admin_credentials;
 use crate::config::{
-    AdminCreateArgs, ClientCreateArgs, ClientListArgs, ClientRevokeArgs, DbArgs, Dialect,
+    AdminCreateArgs, ApiKeyCreateArgs, ClientCreateArgs, ClientListArgs, ClientRevokeArgs, DbArgs,
+    Dialect,
 };
 
 /// `usergate migrate`.
@@ -138,52 +139,107 @@ pub fn clients_create(args: &ClientCreateArgs) -> Result<(), StartError> {
     Ok(())
 }
 
-/// `usergate clients list`.
-pub fn clients_list(args: &ClientListArgs) -> Result<(), StartError> {
+/// `usergate api-keys create`: an API key for the generic dialect; the key is printed once.
+pub fn api_keys_create(args: &ApiKeyCreateArgs) -> Result<(), StartError> {
+    let owner = Email::parse(&args.owner)
+        .map_err(|_| StartError::Config(format!("--owner is not an email: {:?}", args.owner)))?;
     let core = operator_core(&args.db, PasswordPolicy::default())?;
-    let clients = core
+    let issued = core
         .users
-        .list_credentials(&Actor::System, CredentialKind::OAuthClient)?;
+        .create_credential(
+            &Actor::System,
+            NewCredential {
+                kind: CredentialKind::ApiKey,
+                owner: UserKey::Email(owner),
+                name: args.name.clone(),
+                scopes: Vec::new(),
+                expires_in: args.expires_in,
+            },
+        )
+        .map_err(|e| match e {
+            CoreError::NotFound => {
+                StartError::Config(format!("no user with the email {}", args.owner))
+            }
+            e => e.into(),
+        })?;
+    let key = api_key(&issued);
+    let c = &issued.credential;
+    let expires = c
+        .expires_at
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string());
+    if args.json {
+        let out = json!({
+            "id": c.id,
+            "api_key": key,
+            "owner_id": c.owner.get(),
+            "name": c.name,
+            "expires_at": expires,
+        });
+        println!("{out}");
+    } else {
+        println!("id: {}", c.id);
+        println!("api_key: {key}");
+        if let Some(e) = expires {
+            println!("expires_at: {e}");
+        }
+    }
+    Ok(())
+}
+
+/// `usergate clients list`, `usergate api-keys list`: never a secret.
+pub fn list_credentials(args: &ClientListArgs, kind: CredentialKind) -> Result<(), StartError> {
+    let core = operator_core(&args.db, PasswordPolicy::default())?;
+    let found = core.users.list_credentials(&Actor::System, kind)?;
+    let time = |t: chrono::NaiveDateTime| t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
     let view = |c: &MachineCredential| {
         json!({
             "id": c.id,
             "name": c.name,
             "owner_id": c.owner.get(),
             "scopes": c.scopes,
-            "created_at": c.created_at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
-            "revoked_at": c.revoked_at.map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
+            "created_at": time(c.created_at),
+            "expires_at": c.expires_at.map(time),
+            "revoked_at": c.revoked_at.map(time),
         })
     };
     if args.json {
-        println!("{}", json!(clients.iter().map(view).collect::<Vec<_>>()));
-    } else {
-        for c in &clients {
-            let state = match c.revoked_at {
-                Some(t) => format!("revoked {}", t.format("%Y-%m-%dT%H:%M:%SZ")),
-                None => "active".to_owned(),
-            };
-            println!(
-                "{}\towner_id={}\tscopes={}\t{}\t{}",
-                c.id,
-                c.owner,
-                c.scopes.join(","),
-                state,
-                c.name
-            );
-        }
+        println!("{}", json!(found.iter().map(view).collect::<Vec<_>>()));
+        return Ok(());
+    }
+    for c in &found {
+        let state = match (c.revoked_at, c.expires_at) {
+            (Some(t), _) => format!("revoked {}", time(t)),
+            (None, Some(e)) => format!("expires {}", time(e)),
+            (None, None) => "active".to_owned(),
+        };
+        let scopes = if c.scopes.is_empty() {
+            String::new()
+        } else {
+            format!("\tscopes={}", c.scopes.join(","))
+        };
+        println!(
+            "{}\towner_id={}{scopes}\t{state}\t{}",
+            c.id, c.owner, c.name
+        );
     }
     Ok(())
 }
 
-/// `usergate clients revoke <id>`.
-pub fn clients_revoke(args: &ClientRevokeArgs) -> Result<(), StartError> {
+/// `usergate clients revoke <id>`, `usergate api-keys revoke <id>`.
+pub fn revoke(args: &ClientRevokeArgs, kind: CredentialKind) -> Result<(), StartError> {
     let core = operator_core(&args.db, PasswordPolicy::default())?;
-    core.users
-        .revoke_credential(&Actor::System, &args.id)
-        .map_err(|e| match e {
-            CoreError::NotFound => StartError::Config(format!("no client with the id {}", args.id)),
-            e => e.into(),
-        })?;
+    let what = match kind {
+        CredentialKind::OAuthClient => "client",
+        CredentialKind::ApiKey => "API key",
+    };
+    let listed = core.users.list_credentials(&Actor::System, kind)?;
+    if !listed.iter().any(|c| c.id == args.id) {
+        return Err(StartError::Config(format!(
+            "no {what} with the id {}",
+            args.id
+        )));
+    }
+    core.users.revoke_credential(&Actor::System, &args.id)?;
     println!("revoked: {}", args.id);
     Ok(())
 }
@@ -194,6 +250,7 @@ pub fn openapi(dialect: Dialect) -> Result<String, StartError> {
         Dialect::EmailKeyed => usergate_dialect_email_keyed::openapi(),
         Dialect::Dreamfactory => usergate_dialect_dreamfactory::openapi(),
         Dialect::Domo => usergate_dialect_domo::openapi(),
+        Dialect::Generic => usergate_dialect_generic::openapi(),
     };
     doc.to_pretty_json()
         .map_err(|e| StartError::Config(format!("OpenAPI document: {e}")))

@@ -31,6 +31,9 @@ pub enum Command {
     /// Manage Domo OAuth clients (machine credentials acting as their owner).
     #[command(subcommand)]
     Clients(ClientsCommand),
+    /// Manage API keys of the generic `/v1` dialect (acting as their owner).
+    #[command(subcommand, name = "api-keys")]
+    ApiKeys(ApiKeysCommand),
     /// Print a dialect's OpenAPI document (JSON) to standard output.
     Openapi {
         /// The dialect.
@@ -58,6 +61,37 @@ pub enum ClientsCommand {
     Revoke(ClientRevokeArgs),
 }
 
+/// `usergate api-keys ...`.
+#[derive(Debug, Subcommand)]
+pub enum ApiKeysCommand {
+    /// Create an API key owned by a user; prints `id:` and `api_key:` (shown once).
+    Create(ApiKeyCreateArgs),
+    /// List the API keys (never the keys themselves).
+    List(ClientListArgs),
+    /// Revoke an API key: it stops working at once.
+    Revoke(ClientRevokeArgs),
+}
+
+/// `usergate api-keys create`.
+#[derive(Debug, Args)]
+pub struct ApiKeyCreateArgs {
+    /// The database.
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// The owner's email: the key acts with the owner's current role and status.
+    #[arg(long)]
+    pub owner: String,
+    /// A label for people.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Lifetime (`90d`, `12h`); without it the key works until revoked.
+    #[arg(long, value_parser = parse_ttl)]
+    pub expires_in: Option<Duration>,
+    /// Print one JSON object instead of `key: value` lines.
+    #[arg(long)]
+    pub json: bool,
+}
+
 /// `usergate clients create`.
 #[derive(Debug, Args)]
 pub struct ClientCreateArgs {
@@ -79,7 +113,7 @@ pub struct ClientCreateArgs {
     pub json: bool,
 }
 
-/// `usergate clients list`.
+/// `usergate clients list`, `usergate api-keys list`.
 #[derive(Debug, Args)]
 pub struct ClientListArgs {
     /// The database.
@@ -90,13 +124,13 @@ pub struct ClientListArgs {
     pub json: bool,
 }
 
-/// `usergate clients revoke`.
+/// `usergate clients revoke`, `usergate api-keys revoke`.
 #[derive(Debug, Args)]
 pub struct ClientRevokeArgs {
     /// The database.
     #[command(flatten)]
     pub db: DbArgs,
-    /// The client id.
+    /// The client's or key's id (as `list` shows it).
     pub id: String,
 }
 
@@ -127,6 +161,8 @@ pub enum Dialect {
     Dreamfactory,
     /// Domo's token endpoint and Users API (`/domo`).
     Domo,
+    /// The generic `/v1/users` REST API.
+    Generic,
 }
 
 /// Log line format.

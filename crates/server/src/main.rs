@@ -1,7 +1,8 @@
 //! `usergate`: serve, migrate, create admins, print OpenAPI documents.
 
 use clap::Parser;
-use usergate_server::config::{AdminCommand, ClientsCommand, Command};
+use usergate_core::machine::CredentialKind;
+use usergate_server::config::{AdminCommand, ApiKeysCommand, ClientsCommand, Command};
 use usergate_server::{Cli, commands, telemetry};
 
 fn main() -> std::process::ExitCode {
@@ -12,8 +13,19 @@ fn main() -> std::process::ExitCode {
         Command::Migrate(db) => commands::migrate(&db),
         Command::Admin(AdminCommand::Create(args)) => commands::admin_create(&args),
         Command::Clients(ClientsCommand::Create(args)) => commands::clients_create(&args),
-        Command::Clients(ClientsCommand::List(args)) => commands::clients_list(&args),
-        Command::Clients(ClientsCommand::Revoke(args)) => commands::clients_revoke(&args),
+        Command::Clients(ClientsCommand::List(args)) => {
+            commands::list_credentials(&args, CredentialKind::OAuthClient)
+        }
+        Command::Clients(ClientsCommand::Revoke(args)) => {
+            commands::revoke(&args, CredentialKind::OAuthClient)
+        }
+        Command::ApiKeys(ApiKeysCommand::Create(args)) => commands::api_keys_create(&args),
+        Command::ApiKeys(ApiKeysCommand::List(args)) => {
+            commands::list_credentials(&args, CredentialKind::ApiKey)
+        }
+        Command::ApiKeys(ApiKeysCommand::Revoke(args)) => {
+            commands::revoke(&args, CredentialKind::ApiKey)
+        }
         Command::Openapi { dialect } => commands::openapi(dialect).map(|doc| println!("{doc}")),
     };
     match result {

@@ -1,0 +1,110 @@
+//! The generic `/v1/users` dialect: a plain REST API over usergate's users, authenticated with
+//! API keys. Spec: `shared/dialects/generic.md`.
+//!
+//! # Credentials
+//! `Authorization: Bearer ugk_<id>_<secret>`. Keys are made with `usergate api-keys create
+//! --owner EMAIL [--name N] [--expires-in 90d]`, shown once, stored as a keyed digest (HMAC-
+//! SHA-256: a key carries 285 bits, so no slow hash is needed and checking one costs a digest
+//! and one indexed read). A key acts as its owner as they are at each request: an owner who is
+//! deactivated, deleted or not an admin any more stops the key (401, or 403 for a non-admin),
+//! and so does revoking or expiry.
+//!
+//! # Decisions where the spec is silent
+//! - `role` is read coarsely (`user` stands for core's privileged, editor and user), and a
+//!   write of `user` to a user who already reads as `user` changes nothing (so a Domo editor
+//!   stays an editor); `admin` and `viewer` are exact. `status` is exact.
+//! - `name` and `email` cannot be set to `null` or `""` (400 naming the field); `avatar: null`
+//!   removes the picture; `password: null` on update is ignored (passwords are set, never
+//!   removed). Avatars must be http(s) URLs.
+//! - A `search` of `%` or `_` matches those characters literally; an empty `search` is no
+//!   filter. `limit` above 100 is taken as 100 (said in `pagination.limit`); `page` and `limit`
+//!   must be whole numbers from 1.
+//! - 401 bodies say whether a key was missing or unusable, never which part of it was wrong.
+//!   Malformed keys count against the anonymous limit; well-formed wrong ones also against the
+//!   failed-login throttles (429 `rate_limited` with `Retry-After`).
+//! - A body over the cap is 413 with code `payload_too_large`; a body that is not JSON 400
+//!   `invalid_request`.
+//! - `POST` answers with `Location: /v1/users/usr_<id>`.
+
+pub mod auth;
+pub mod error;
+pub mod openapi;
+pub mod routes;
+pub mod wire;
+
+use actix_web::error::JsonPayloadError;
+use actix_web::http::StatusCode;
+use actix_web::middleware::from_fn;
+use actix_web::{ResponseError, web};
+use usergate_web::reject_oversized;
+
+pub use openapi::openapi;
+
+use crate::error::ApiError;
+
+/// The dialect's settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Request body cap.
+    pub max_body: usize,
+}
+
+/// What the handlers share.
+pub type State = usergate_web::DialectState<Settings>;
+
+/// Mounts the dialect under `/v1`.
+pub fn configure(state: State) -> impl FnOnce(&mut web::ServiceConfig) {
+    move |cfg| {
+        let cap = state.settings.max_body;
+        let json = web::JsonConfig::default()
+            .limit(cap)
+            .content_type(|_| true)
+            .content_type_required(false)
+            .error_handler(move |e, _| json_error(e, cap).into());
+        cfg.service(
+            web::scope("/v1")
+                .app_data(web::Data::new(state))
+                .app_data(json)
+                .wrap(from_fn(move |req, next| {
+                    reject_oversized(cap, |cap| too_large(cap).error_response(), req, next)
+                }))
+                .service(
+                    web::resource("/users")
+                        .route(web::get().to(routes::list))
+                        .route(web::post().to(routes::create)),
+                )
+                .service(
+                    web::resource("/users/{user_id}")
+                        .route(web::get().to(routes::get))
+                        .route(web::patch().to(routes::update))
+                        .route(web::delete().to(routes::delete)),
+                ),
+        );
+    }
+}
+
+fn too_large(cap: usize) -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        format!("The request body is too large (the limit is {cap} bytes)"),
+    )
+}
+
+/// JSON extractor failures in this dialect's envelope, without echoing the body.
+fn json_error(e: JsonPayloadError, cap: usize) -> ApiError {
+    match e {
+        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+            too_large(cap)
+        }
+        JsonPayloadError::Deserialize(e) if e.is_eof() && e.line() == 1 && e.column() == 0 => {
+            ApiError::invalid("The request body must not be empty")
+        }
+        JsonPayloadError::Deserialize(e) => ApiError::invalid(format!(
+            "The request body is not valid JSON (line {}, column {})",
+            e.line(),
+            e.column()
+        )),
+        _ => ApiError::invalid("The request body could not be read"),
+    }
+}
