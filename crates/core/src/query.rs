@@ -161,6 +161,10 @@ pub enum Cond {
     RoleIn(Vec<Role>),
     /// The status is one of these.
     StatusIn(Vec<Status>),
+    /// The name or the email contains this text, ignoring case, every character literal (the
+    /// generic dialect's `search`). It means exactly `Any([contains(Name), contains(Email)])`;
+    /// a store may answer it from a search index.
+    Search(String),
 }
 
 impl Cond {
@@ -177,6 +181,14 @@ impl Cond {
     /// `field` ends with `literal`.
     pub fn ends_with(field: Field, literal: &str) -> Cond {
         Cond::Like(field, format!("%{}", escape_like(literal)))
+    }
+
+    /// What [`Cond::Search`] means, in the other conditions.
+    pub fn search_meaning(term: &str) -> Cond {
+        Cond::Any(vec![
+            Cond::contains(Field::Name, term),
+            Cond::contains(Field::Email, term),
+        ])
     }
 
     /// The negation.
@@ -277,6 +289,7 @@ pub fn matches(cond: &Cond, user: &User) -> Option<bool> {
         Cond::IsNull(f) => Some(value_of(*f, user).is_none()),
         Cond::RoleIn(roles) => Some(roles.contains(&user.role)),
         Cond::StatusIn(statuses) => Some(statuses.contains(&user.status)),
+        Cond::Search(term) => matches(&Cond::search_meaning(term), user),
     }
 }
 

@@ -25,6 +25,12 @@
 //! - A body over the cap is 413 with code `payload_too_large`; a body that is not JSON 400
 //!   `invalid_request`.
 //! - `POST` answers with `Location: /v1/users/usr_<id>`.
+//!
+//! # Search
+//! `search` is core's `Cond::Search`: on PostgreSQL trigram GIN indexes on the lower-cased
+//! name and email of live users serve it; on SQLite an FTS5 trigram table kept by triggers,
+//! for terms of three characters or more (shorter ones scan). Figures over 1,000,000 users are
+//! in `bench/BENCHMARKS.md` (`bench/search.sh`).
 
 pub mod auth;
 pub mod error;

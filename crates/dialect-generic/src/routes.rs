@@ -136,10 +136,7 @@ pub async fn list(
         all.push(Cond::StatusIn(vec![status]));
     }
     if let Some(term) = p.search.as_deref().filter(|t| !t.is_empty()) {
-        all.push(Cond::Any(vec![
-            Cond::contains(Field::Name, term),
-            Cond::contains(Field::Email, term),
-        ]));
+        all.push(Cond::Search(term.to_owned()));
     }
     let offset = (page - 1).saturating_mul(limit);
     let query = Query {

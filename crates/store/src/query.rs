@@ -78,19 +78,19 @@ fn constant(b: bool) -> Pred {
 
 /// The predicate of a condition. A value of the wrong kind for its field (which dialects check
 /// before) matches nothing.
-pub fn predicate(cond: &Cond) -> Pred {
+pub fn predicate(cond: &Cond, engine: Engine) -> Pred {
     match cond {
         Cond::All(cs) => cs
             .iter()
-            .map(predicate)
+            .map(|c| predicate(c, engine))
             .reduce(|a, b| Box::new(a.and(b)))
             .unwrap_or_else(|| constant(true)),
         Cond::Any(cs) => cs
             .iter()
-            .map(predicate)
+            .map(|c| predicate(c, engine))
             .reduce(|a, b| Box::new(a.or(b)))
             .unwrap_or_else(|| constant(false)),
-        Cond::Not(c) => Box::new(not(predicate(c))),
+        Cond::Not(c) => Box::new(not(predicate(c, engine))),
         Cond::Compare(field, op, value) => match (column(*field), value) {
             (Column::Int(c), Value::Int(v)) => compare!(c, op, Some(*v)),
             (Column::Time(c), Value::Time(v)) => compare!(c, op, Some(*v)),
@@ -102,12 +102,29 @@ pub fn predicate(cond: &Cond) -> Pred {
             _ => constant(false),
         },
         // `x IN (a, b)` is `x = a OR x = b`, NULLs included; portable to both backends.
-        Cond::In(field, values) => predicate(&Cond::Any(
-            values
-                .iter()
-                .map(|v| Cond::Compare(*field, Op::Eq, v.clone()))
-                .collect(),
-        )),
+        Cond::In(field, values) => predicate(
+            &Cond::Any(
+                values
+                    .iter()
+                    .map(|v| Cond::Compare(*field, Op::Eq, v.clone()))
+                    .collect(),
+            ),
+            engine,
+        ),
+        // SQLite: the FTS5 trigram index of live users' lower-cased names and emails (kept by
+        // triggers), for terms of three characters or more (a trigram index cannot answer
+        // shorter ones). PostgreSQL: the LIKEs, which its trigram GIN indexes serve.
+        Cond::Search(term) if engine == Engine::Sqlite && term.chars().count() >= 3 => {
+            let phrase = format!("\"{}\"", term.to_lowercase().replace('"', "\"\""));
+            Box::new(
+                diesel::dsl::sql::<Nullable<Bool>>(
+                    "users.id IN (SELECT rowid FROM users_search WHERE users_search MATCH ",
+                )
+                .bind::<Text, _>(phrase)
+                .sql(")"),
+            )
+        }
+        Cond::Search(term) => predicate(&Cond::search_meaning(term), engine),
         Cond::IsNull(field) => match column(*field) {
             Column::Int(c) => Box::new(c.is_null().nullable()),
             Column::Text(c) => Box::new(c.is_null().nullable()),
@@ -126,13 +143,32 @@ pub fn predicate(cond: &Cond) -> Pred {
     }
 }
 
+/// Which database a query is for, where the SQL differs (search indexes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// PostgreSQL.
+    Postgres,
+    /// SQLite.
+    Sqlite,
+}
+
+impl Engine {
+    /// The engine of a connection.
+    pub fn of(conn: &DbConnection) -> Self {
+        match conn {
+            DbConnection::Pg(_) => Engine::Postgres,
+            DbConnection::Sqlite(_) => Engine::Sqlite,
+        }
+    }
+}
+
 /// Non-deleted users matching the query's condition.
-pub fn matching(query: &Query) -> users::BoxedQuery<'static, Backend> {
+pub fn matching(query: &Query, engine: Engine) -> users::BoxedQuery<'static, Backend> {
     let q = users::table
         .filter(users::deleted_at.is_null())
         .into_boxed();
     match &query.cond {
-        Some(c) => q.filter(predicate(c)),
+        Some(c) => q.filter(predicate(c, engine)),
         None => q,
     }
 }

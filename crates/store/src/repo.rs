@@ -234,13 +234,14 @@ impl UserRepo for Repo<'_> {
     }
 
     fn query(&mut self, q: &Query) -> Result<Found<User>, RepoError> {
-        let rows: Vec<UserRow> = query::ordered(query::matching(q), &q.order)
+        let engine = query::Engine::of(self.0);
+        let rows: Vec<UserRow> = query::ordered(query::matching(q, engine), &q.order)
             .limit(i64::from(q.page.limit))
             .offset(i64::try_from(q.page.offset).unwrap_or(i64::MAX))
             .load(self.0)
             .db()?;
         let total = if q.count {
-            let n: i64 = query::matching(q).count().get_result(self.0).db()?;
+            let n: i64 = query::matching(q, engine).count().get_result(self.0).db()?;
             Some(u64::try_from(n).unwrap_or(0))
         } else {
             None
