@@ -227,58 +227,55 @@ impl TestApp {
         Reply::read(res.unwrap_or_else(|e| panic!("request to {path} failed: {e}"))).await
     }
 
-    /// A Domo OAuth client owned by `owner`, made as `usergate clients create` makes one:
-    /// `(client_id, client_secret)`.
-    pub fn domo_client(&self, owner: &str, scopes: &[&str]) -> (String, String) {
-        use usergate_core::machine::{CredentialKind, NewCredential};
+    /// A machine credential owned by `owner`, made as the operator's CLI makes one.
+    fn credential(
+        &self,
+        kind: usergate_core::machine::CredentialKind,
+        owner: &str,
+        scopes: &[&str],
+        expires_in: Option<std::time::Duration>,
+    ) -> usergate_core::machine::Issued {
         let core = usergate_server::commands::operator_core_at(
             self.db.url(),
             usergate_core::PasswordPolicy::default(),
         )
         .expect("operator core");
-        let issued = core
-            .users
+        core.users
             .create_credential(
                 &usergate_core::Actor::System,
-                NewCredential {
-                    kind: CredentialKind::OAuthClient,
+                usergate_core::machine::NewCredential {
+                    kind,
                     owner: usergate_core::UserKey::Email(
                         usergate_core::Email::parse(owner).expect("owner email"),
                     ),
                     name: None,
                     scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
-                    expires_in: None,
-                },
-            )
-            .expect("client");
-        (issued.credential.id, issued.secret)
-    }
-
-    /// An API key of the generic dialect owned by `owner`, made as `usergate api-keys create`
-    /// makes one (`expires_in`: optional lifetime).
-    pub fn api_key(&self, owner: &str, expires_in: Option<std::time::Duration>) -> String {
-        use usergate_core::machine::{CredentialKind, NewCredential, api_key};
-        let core = usergate_server::commands::operator_core_at(
-            self.db.url(),
-            usergate_core::PasswordPolicy::default(),
-        )
-        .expect("operator core");
-        let issued = core
-            .users
-            .create_credential(
-                &usergate_core::Actor::System,
-                NewCredential {
-                    kind: CredentialKind::ApiKey,
-                    owner: usergate_core::UserKey::Email(
-                        usergate_core::Email::parse(owner).expect("owner email"),
-                    ),
-                    name: None,
-                    scopes: Vec::new(),
                     expires_in,
                 },
             )
-            .expect("api key");
-        api_key(&issued)
+            .expect("credential")
+    }
+
+    /// A Domo OAuth client owned by `owner`: `(client_id, client_secret)`.
+    pub fn domo_client(&self, owner: &str, scopes: &[&str]) -> (String, String) {
+        let issued = self.credential(
+            usergate_core::machine::CredentialKind::OAuthClient,
+            owner,
+            scopes,
+            None,
+        );
+        (issued.credential.id, issued.secret)
+    }
+
+    /// An API key of the generic dialect owned by `owner` (`expires_in`: optional lifetime).
+    pub fn api_key(&self, owner: &str, expires_in: Option<std::time::Duration>) -> String {
+        let issued = self.credential(
+            usergate_core::machine::CredentialKind::ApiKey,
+            owner,
+            &[],
+            expires_in,
+        );
+        usergate_core::machine::api_key(&issued)
     }
 
     /// A Domo access token for a client (`GET /domo/oauth/token`, every scope of the client).

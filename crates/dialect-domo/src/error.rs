@@ -12,7 +12,7 @@ use actix_web::middleware::Next;
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use usergate_core::{AuthFailure, Conflict, CoreError, Denied, FieldError, Problem};
-use usergate_web::RequestId;
+use usergate_web::{ErrorReply, RequestId};
 use utoipa::ToSchema;
 
 /// The error body of the Users API.
@@ -189,17 +189,13 @@ impl ResponseError for DomoError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        if let Some(cause) = &self.cause {
-            tracing::error!(%cause, "request failed");
+        let mut res = ErrorReply {
+            status: self.status,
+            retry_after: self.retry_after,
+            www_authenticate: (self.status == StatusCode::UNAUTHORIZED).then_some("Bearer"),
+            cause: self.cause.as_deref(),
         }
-        let mut res = HttpResponse::build(self.status);
-        if self.status == StatusCode::UNAUTHORIZED {
-            res.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
-        }
-        if let Some(secs) = self.retry_after {
-            res.insert_header((header::RETRY_AFTER, secs.to_string()));
-        }
-        let mut res = res.json(body(self.status, &self.message, "", ""));
+        .json(&body(self.status, &self.message, "", ""));
         res.extensions_mut().insert(Failure {
             message: self.message.clone(),
         });
@@ -317,20 +313,21 @@ impl ResponseError for OAuthError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        if let Some(cause) = &self.cause {
-            tracing::error!(%cause, "token request failed");
+        let mut res = ErrorReply {
+            status: self.status,
+            retry_after: self.retry_after,
+            www_authenticate: (self.status == StatusCode::UNAUTHORIZED)
+                .then_some("Basic realm=\"usergate\""),
+            cause: self.cause.as_deref(),
         }
-        let mut res = HttpResponse::build(self.status);
-        res.insert_header((header::CACHE_CONTROL, "no-store"));
-        if self.status == StatusCode::UNAUTHORIZED {
-            res.insert_header((header::WWW_AUTHENTICATE, "Basic realm=\"usergate\""));
-        }
-        if let Some(secs) = self.retry_after {
-            res.insert_header((header::RETRY_AFTER, secs.to_string()));
-        }
-        res.json(OAuthErrorBody {
+        .json(&OAuthErrorBody {
             error: self.error.to_owned(),
             error_description: self.description.clone(),
-        })
+        });
+        res.headers_mut().insert(
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static("no-store"),
+        );
+        res
     }
 }

@@ -56,7 +56,7 @@ use actix_web::error::JsonPayloadError;
 use actix_web::http::StatusCode;
 use actix_web::middleware::from_fn;
 use actix_web::{ResponseError, web};
-use usergate_web::reject_oversized;
+use usergate_web::{BodyError, reject_oversized};
 
 pub use openapi::openapi;
 
@@ -127,18 +127,16 @@ fn too_large(cap: usize) -> DomoError {
 
 /// JSON extractor failures in Domo's envelope, without echoing the body.
 fn json_error(e: JsonPayloadError, cap: usize) -> DomoError {
-    match e {
-        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
-            too_large(cap)
+    match BodyError::from(&e) {
+        BodyError::TooLarge => too_large(cap),
+        BodyError::Empty => DomoError::bad_request("The request body must not be empty"),
+        BodyError::Malformed { line, column } | BodyError::WrongType { line, column } => {
+            DomoError::bad_request(format!(
+                "The request body is not valid JSON (line {line}, column {column})"
+            ))
         }
-        JsonPayloadError::Deserialize(e) if e.is_eof() && e.line() == 1 && e.column() == 0 => {
-            DomoError::bad_request("The request body must not be empty")
+        BodyError::ContentType | BodyError::Unreadable => {
+            DomoError::bad_request("The request body could not be read")
         }
-        JsonPayloadError::Deserialize(e) => DomoError::bad_request(format!(
-            "The request body is not valid JSON (line {}, column {})",
-            e.line(),
-            e.column()
-        )),
-        _ => DomoError::bad_request("The request body could not be read"),
     }
 }

@@ -2,11 +2,11 @@
 //! in that order, the message HTML-escaped as DreamFactory's PHP does (`htmlentities`).
 
 use actix_web::http::StatusCode;
-use actix_web::http::header;
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use usergate_core::throttle::retry_after_secs;
 use usergate_core::{AuthFailure, Conflict, CoreError, Denied};
+use usergate_web::ErrorReply;
 use utoipa::ToSchema;
 
 /// The body of every error answer.
@@ -192,14 +192,12 @@ impl ResponseError for DfError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        if let Some(cause) = &self.cause {
-            tracing::error!(%cause, "internal error");
+        ErrorReply {
+            retry_after: self.retry_after,
+            cause: self.cause.as_deref(),
+            ..ErrorReply::new(self.status)
         }
-        let mut res = HttpResponse::build(self.status);
-        if let Some(secs) = self.retry_after {
-            res.insert_header((header::RETRY_AFTER, secs));
-        }
-        res.json(ErrorEnvelope { error: self.body() })
+        .json(&ErrorEnvelope { error: self.body() })
     }
 }
 

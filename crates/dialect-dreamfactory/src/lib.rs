@@ -102,7 +102,7 @@ use std::time::Duration;
 use actix_web::error::JsonPayloadError;
 use actix_web::middleware::from_fn;
 use actix_web::{ResponseError, web};
-use usergate_web::reject_oversized;
+use usergate_web::{BodyError, reject_oversized};
 use utoipa::OpenApi as _;
 
 use crate::error::DfError;
@@ -222,15 +222,19 @@ fn too_large(cap: usize) -> DfError {
 
 /// JSON extractor failures in DreamFactory's envelope, without echoing the body.
 fn json_error(e: JsonPayloadError, cap: usize) -> DfError {
-    match e {
-        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
-            too_large(cap)
+    let (line, column) = match BodyError::from(&e) {
+        BodyError::TooLarge => return too_large(cap),
+        BodyError::Malformed { line, column } | BodyError::WrongType { line, column } => {
+            (line, column)
         }
-        JsonPayloadError::Deserialize(e) => DfError::bad_request(format!(
-            "Invalid data supplied. The request body is not valid JSON (line {}, column {}).",
-            e.line(),
-            e.column()
-        )),
-        _ => DfError::bad_request("Invalid data supplied. The request body could not be read."),
-    }
+        BodyError::Empty => (1, 0),
+        BodyError::ContentType | BodyError::Unreadable => {
+            return DfError::bad_request(
+                "Invalid data supplied. The request body could not be read.",
+            );
+        }
+    };
+    DfError::bad_request(format!(
+        "Invalid data supplied. The request body is not valid JSON (line {line}, column {column})."
+    ))
 }

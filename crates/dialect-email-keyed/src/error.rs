@@ -2,10 +2,10 @@
 //! 400 `{"message":"Validation Error","errors":[...]}`, otherwise `{"message":"..."}`.
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use usergate_core::throttle::retry_after_secs;
 use usergate_core::{AuthFailure, Conflict, CoreError, Denied, FieldError, Problem};
+use usergate_web::ErrorReply;
 
 use crate::wire::ErrorBody;
 
@@ -150,29 +150,30 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let status = self.status_code();
-        if let ApiError::Core(CoreError::Internal(cause)) = self {
-            // The cause is logged once, here, and never sent.
-            tracing::error!(%cause, "internal error");
-        }
-        let mut res = HttpResponse::build(status);
-        match self {
-            ApiError::Core(CoreError::Unauthenticated(failure)) => {
-                let challenge = match failure {
+        let (www_authenticate, retry_after, cause) = match self {
+            ApiError::Core(CoreError::Unauthenticated(failure)) => (
+                Some(match failure {
                     AuthFailure::Missing | AuthFailure::BadCredentials => "Bearer",
                     _ => "Bearer error=\"invalid_token\"",
-                };
-                res.insert_header((
-                    header::WWW_AUTHENTICATE,
-                    HeaderValue::from_static(challenge),
-                ));
-            }
+                }),
+                None,
+                None,
+            ),
             ApiError::Core(CoreError::RateLimited { retry_after }) => {
-                res.insert_header((header::RETRY_AFTER, retry_after_secs(*retry_after)));
+                (None, Some(retry_after_secs(*retry_after)), None)
             }
-            _ => {}
+            ApiError::Core(CoreError::Internal(cause) | CoreError::MailFailed(cause)) => {
+                (None, None, Some(cause.as_str()))
+            }
+            _ => (None, None, None),
+        };
+        ErrorReply {
+            status: self.status_code(),
+            retry_after,
+            www_authenticate,
+            cause,
         }
-        res.json(self.body())
+        .json(&self.body())
     }
 }
 

@@ -34,7 +34,7 @@ use std::time::Duration;
 use actix_web::error::JsonPayloadError;
 use actix_web::middleware::from_fn;
 use actix_web::{ResponseError, web};
-use usergate_web::reject_oversized;
+use usergate_web::{BodyError, reject_oversized};
 use utoipa::OpenApi as _;
 
 use crate::error::ApiError;
@@ -94,26 +94,19 @@ pub fn configure(state: State) -> impl FnOnce(&mut web::ServiceConfig) {
 
 /// JSON extractor failures in this dialect's envelope, without echoing the body.
 fn json_error(e: JsonPayloadError, cap: usize) -> ApiError {
-    match e {
-        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
-            ApiError::TooLarge(cap)
+    let message = match BodyError::from(&e) {
+        BodyError::TooLarge => return ApiError::TooLarge(cap),
+        BodyError::ContentType => {
+            "The request body must be sent as Content-Type: application/json.".into()
         }
-        JsonPayloadError::ContentType => ApiError::Body(
-            "The request body must be sent as Content-Type: application/json.".into(),
-        ),
-        JsonPayloadError::Deserialize(e) if e.is_eof() && e.line() == 1 && e.column() == 0 => {
-            ApiError::Body("The request body must not be empty.".into())
+        BodyError::Empty => "The request body must not be empty.".into(),
+        BodyError::WrongType { line, column } => {
+            format!("A JSON value has the wrong type (line {line}, column {column}).")
         }
-        JsonPayloadError::Deserialize(e) if e.is_data() => ApiError::Body(format!(
-            "A JSON value has the wrong type (line {}, column {}).",
-            e.line(),
-            e.column()
-        )),
-        JsonPayloadError::Deserialize(e) => ApiError::Body(format!(
-            "The request body is not valid JSON (line {}, column {}).",
-            e.line(),
-            e.column()
-        )),
-        _ => ApiError::Body("The request body could not be read.".into()),
-    }
+        BodyError::Malformed { line, column } => {
+            format!("The request body is not valid JSON (line {line}, column {column}).")
+        }
+        BodyError::Unreadable => "The request body could not be read.".into(),
+    };
+    ApiError::Body(message)
 }

@@ -2,10 +2,11 @@
 //! dialect's codes (`invalid_request`, `unauthorized`, `forbidden`, `not_found`,
 //! `duplicate_email`, `conflict`, `rate_limited`, `payload_too_large`, `internal_error`).
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use usergate_core::{AuthFailure, Conflict, CoreError, Denied, FieldError, Problem};
+use usergate_web::ErrorReply;
 use utoipa::ToSchema;
 
 /// The error object.
@@ -175,17 +176,13 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        if let Some(cause) = &self.cause {
-            tracing::error!(%cause, "request failed");
+        ErrorReply {
+            status: self.status,
+            retry_after: self.retry_after,
+            www_authenticate: (self.status == StatusCode::UNAUTHORIZED).then_some("Bearer"),
+            cause: self.cause.as_deref(),
         }
-        let mut res = HttpResponse::build(self.status);
-        if self.status == StatusCode::UNAUTHORIZED {
-            res.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
-        }
-        if let Some(secs) = self.retry_after {
-            res.insert_header((header::RETRY_AFTER, secs.to_string()));
-        }
-        res.json(ErrorBody {
+        .json(&ErrorBody {
             success: false,
             error: ErrorDetail {
                 code: self.code,

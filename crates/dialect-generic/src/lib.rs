@@ -42,7 +42,7 @@ use actix_web::error::JsonPayloadError;
 use actix_web::http::StatusCode;
 use actix_web::middleware::from_fn;
 use actix_web::{ResponseError, web};
-use usergate_web::reject_oversized;
+use usergate_web::{BodyError, reject_oversized};
 
 pub use openapi::openapi;
 
@@ -99,18 +99,16 @@ fn too_large(cap: usize) -> ApiError {
 
 /// JSON extractor failures in this dialect's envelope, without echoing the body.
 fn json_error(e: JsonPayloadError, cap: usize) -> ApiError {
-    match e {
-        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
-            too_large(cap)
+    match BodyError::from(&e) {
+        BodyError::TooLarge => too_large(cap),
+        BodyError::Empty => ApiError::invalid("The request body must not be empty"),
+        BodyError::Malformed { line, column } | BodyError::WrongType { line, column } => {
+            ApiError::invalid(format!(
+                "The request body is not valid JSON (line {line}, column {column})"
+            ))
         }
-        JsonPayloadError::Deserialize(e) if e.is_eof() && e.line() == 1 && e.column() == 0 => {
-            ApiError::invalid("The request body must not be empty")
+        BodyError::ContentType | BodyError::Unreadable => {
+            ApiError::invalid("The request body could not be read")
         }
-        JsonPayloadError::Deserialize(e) => ApiError::invalid(format!(
-            "The request body is not valid JSON (line {}, column {})",
-            e.line(),
-            e.column()
-        )),
-        _ => ApiError::invalid("The request body could not be read"),
     }
 }

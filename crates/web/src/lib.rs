@@ -4,6 +4,7 @@
 //! Architecture invariant: nothing here decides a rule; it only moves values between HTTP and
 //! core.
 
+pub mod errors;
 pub mod tokens;
 
 use std::net::IpAddr;
@@ -15,6 +16,7 @@ use actix_web::middleware::Next;
 use actix_web::{HttpRequest, HttpResponse};
 use usergate_core::{CoreError, CoreResult};
 
+pub use errors::{BodyError, ErrorReply};
 pub use tokens::{Claims, IssuedToken, TokenService, VerifiedToken};
 
 /// What a dialect's handlers share: core, the token service, and the dialect's own settings.
