@@ -218,6 +218,18 @@ impl AuthService {
         }
     }
 
+    /// Counts a password-reset request against its address's anonymous limit and against the
+    /// account's failed-login window (so one address cannot flood one mailbox); `RateLimited`
+    /// past either. Unknown addresses count the same as known ones.
+    pub fn reset_request(&self, email: &str, from: Option<IpAddr>) -> CoreResult<()> {
+        self.anonymous_request(from)?;
+        let account = format!("reset:{}", normalize_email(email));
+        let now = self.clock.instant();
+        self.throttled(&account, None, now)?;
+        self.failed(&account, None, now);
+        Ok(())
+    }
+
     /// Counts a request that carried no valid credential against its address's limit.
     pub fn anonymous_request(&self, from: Option<IpAddr>) -> CoreResult<()> {
         let Some(ip) = from else { return Ok(()) };

@@ -162,6 +162,58 @@ impl UserService {
         })
     }
 
+    /// Checks a code without using it up (the accept and reset pages show an expired or unknown
+    /// code before the user types a password): the user it belongs to, or the error
+    /// [`UserService::redeem_code`] would give.
+    pub fn peek_code(&self, email: &str, code: &str) -> CoreResult<User> {
+        let digest = self.digest.digest(code);
+        let account = normalize_email(email);
+        let now = self.clock.now();
+        ports::read(&*self.store, |repo| {
+            check_code(repo, &digest, &account, now)
+        })
+    }
+
+    /// A forgotten password: mails a single-use reset code to `email` if it belongs to an
+    /// active user, and does nothing otherwise. Callers answer the same either way, and must not
+    /// let the time it takes show which (run it after answering). Refused before anything when
+    /// mail is off. A failed mail leaves the code unusable.
+    pub fn request_password_reset(&self, email: &str) -> CoreResult<()> {
+        let mail = self.invitations_enabled()?.clone();
+        let Ok(address) = crate::domain::Email::parse(email) else {
+            return Ok(());
+        };
+        let code = random_code(CODE_LENGTH)?;
+        let now = self.clock.now();
+        let expires_at = expiry(now, mail.reset_ttl);
+        let user = ports::write(&*self.store, |repo| {
+            let Some(user) = repo.find(&UserKey::Email(address.clone()))? else {
+                return Ok(None);
+            };
+            if user.status != crate::domain::Status::Active {
+                return Ok(None);
+            }
+            self.store_code(
+                repo,
+                &user,
+                &code,
+                CodePurpose::PasswordReset,
+                expires_at,
+                now,
+            )?;
+            Ok(Some(user))
+        })?;
+        let Some(user) = user else { return Ok(()) };
+        let sent = self.deliver(
+            &mail,
+            Mail::PasswordReset(code_mail(&user, code, expires_at)),
+        );
+        if sent.is_err() {
+            ports::write(&*self.store, |repo| Ok(repo.delete_codes(user.id)?))?;
+        }
+        sent
+    }
+
     fn store_code(
         &self,
         repo: &mut dyn UserRepo,

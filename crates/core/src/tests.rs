@@ -1169,3 +1169,70 @@ fn api_keys_have_a_recognisable_shape_and_expire() {
         Err(CoreError::Unauthenticated(AuthFailure::BadCredentials))
     ));
 }
+
+#[test]
+fn a_reset_code_goes_only_to_active_users_and_sets_the_password() {
+    let (w, outbox) = mail_world(Duration::from_secs(3600));
+    let user = w.create("forgetful@example.com", Role::User);
+    let inactive = w.create("gone@example.com", Role::User);
+    w.core
+        .users
+        .update(
+            &as_actor(&w.admin),
+            &key(&inactive),
+            &status(Status::Inactive),
+        )
+        .expect("deactivate");
+    for email in ["nobody@example.com", "gone@example.com", "not an address"] {
+        w.core
+            .users
+            .request_password_reset(email)
+            .expect("same answer");
+    }
+    assert!(
+        outbox.sent.lock().expect("lock").is_empty(),
+        "no mail for unknown or inactive"
+    );
+    w.core
+        .users
+        .request_password_reset("FORGETFUL@example.com")
+        .expect("mailed");
+    let code = match outbox.sent.lock().expect("lock").last() {
+        Some(Mail::PasswordReset(m)) => m.code.clone(),
+        other => panic!("unexpected {other:?}"),
+    };
+    assert_eq!(
+        w.core
+            .users
+            .peek_code("forgetful@example.com", &code)
+            .expect("valid")
+            .id,
+        user.id
+    );
+    let pw = new_password("a brand new secret");
+    let after = w
+        .core
+        .users
+        .redeem_code("forgetful@example.com", &code, &pw, |_| true)
+        .expect("reset");
+    assert!(
+        after.credentials_version > user.credentials_version,
+        "tokens die"
+    );
+    w.core
+        .auth
+        .login("forgetful@example.com", "a brand new secret", None)
+        .expect("login");
+    assert!(matches!(
+        w.core.users.peek_code("forgetful@example.com", &code),
+        Err(CoreError::NotFound)
+    ));
+    // The throttle: three requests per account per window in this world.
+    let ip = Some(std::net::IpAddr::from([10, 0, 0, 1]));
+    let limited = (0..5)
+        .map(|_| w.core.auth.reset_request("x@example.com", None))
+        .filter(Result::is_err)
+        .count();
+    assert!(limited >= 1, "the account window limits reset requests");
+    assert!(w.core.auth.reset_request("y@example.com", ip).is_ok());
+}

@@ -20,6 +20,7 @@ use usergate_dialect_dreamfactory as dreamfactory;
 use usergate_dialect_email_keyed as email_keyed;
 use usergate_dialect_generic as generic;
 use usergate_mail::{MailConfig, SmtpMailer};
+use usergate_pages as pages;
 use usergate_store::{Store, StoreError};
 use usergate_web::TokenService;
 use usergate_web::tokens::{TokenSetupError, random_token};
@@ -166,6 +167,7 @@ pub async fn start(args: ServeArgs, signals: bool) -> Result<Running, StartError
                 ),
             ]))
             .configure(generic::configure(generic_state.clone()))
+            .configure(pages::configure(pages::State { core: core.clone() }))
             .configure(domo::configure(domo_state.clone(), "/domo"))
             // /api/v2 before /api: the email-keyed scope would take every /api path.
             .configure(dreamfactory::configure(dreamfactory::State {
