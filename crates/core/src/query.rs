@@ -183,6 +183,19 @@ impl Cond {
         Cond::Like(field, format!("%{}", escape_like(literal)))
     }
 
+    /// Whether any text in the condition holds a NUL character.
+    pub fn has_nul(&self) -> bool {
+        let text = |v: &Value| matches!(v, Value::Text(t) if t.contains('\0'));
+        match self {
+            Cond::All(cs) | Cond::Any(cs) => cs.iter().any(Cond::has_nul),
+            Cond::Not(c) => c.has_nul(),
+            Cond::Compare(_, _, v) => text(v),
+            Cond::In(_, vs) => vs.iter().any(text),
+            Cond::Like(_, s) | Cond::Search(s) => s.contains('\0'),
+            Cond::IsNull(_) | Cond::RoleIn(_) | Cond::StatusIn(_) => false,
+        }
+    }
+
     /// What [`Cond::Search`] means, in the other conditions.
     pub fn search_meaning(term: &str) -> Cond {
         Cond::Any(vec![

@@ -28,6 +28,23 @@ pub struct Profile {
     pub avatar_url: Option<String>,
 }
 
+impl Profile {
+    /// Each field by name, with its value.
+    pub fn fields(&self) -> [(&'static str, Option<&str>); 9] {
+        [
+            ("first_name", self.first_name.as_deref()),
+            ("last_name", self.last_name.as_deref()),
+            ("title", self.title.as_deref()),
+            ("phone", self.phone.as_deref()),
+            ("alternate_email", self.alternate_email.as_deref()),
+            ("location", self.location.as_deref()),
+            ("timezone", self.timezone.as_deref()),
+            ("locale", self.locale.as_deref()),
+            ("avatar_url", self.avatar_url.as_deref()),
+        ]
+    }
+}
+
 /// A user as every reader sees it. It never carries the password hash: that stays in core.
 #[derive(Debug, Clone, PartialEq)]
 pub struct User {
@@ -182,6 +199,24 @@ pub struct ProfileChanges {
 }
 
 impl ProfileChanges {
+    /// Each field by name, with the value it sets (`None`: kept or cleared).
+    pub fn fields(&self) -> [(&'static str, Option<&str>); 9] {
+        fn set(c: &Option<Option<String>>) -> Option<&str> {
+            c.as_ref().and_then(|v| v.as_deref())
+        }
+        [
+            ("first_name", set(&self.first_name)),
+            ("last_name", set(&self.last_name)),
+            ("title", set(&self.title)),
+            ("phone", set(&self.phone)),
+            ("alternate_email", set(&self.alternate_email)),
+            ("location", set(&self.location)),
+            ("timezone", set(&self.timezone)),
+            ("locale", set(&self.locale)),
+            ("avatar_url", set(&self.avatar_url)),
+        ]
+    }
+
     /// The changes that differ from `current`.
     pub fn against(&self, current: &Profile) -> ProfileChanges {
         fn diff(change: &Option<Option<String>>, now: &Option<String>) -> Option<Option<String>> {

@@ -8,7 +8,7 @@ use crate::error::{Conflict, CoreError, CoreResult, Denied, Problem};
 use crate::mail::MailSettings;
 use crate::password::PasswordHasher;
 use crate::ports::{self, Clock, NewUserRecord, UserRepo, UserStore, UserUpdate};
-use crate::query::{Direction, Field, Found, Query};
+use crate::query::{Cond, Direction, Field, Found, Query};
 use crate::secret::SecretDigest;
 use crate::user::{NewUser, Page, User, UserChanges, UserKey};
 
@@ -49,6 +49,10 @@ impl UserService {
 
     /// The row for a new user: derived name, hashed password, creation time.
     pub(crate) fn record(&self, new: NewUser) -> CoreResult<NewUserRecord> {
+        no_nul("name", new.name.as_deref())?;
+        for (field, value) in new.profile.fields() {
+            no_nul(field, value)?;
+        }
         let name = new.derived_name();
         let password_hash = new
             .password
@@ -106,9 +110,13 @@ impl UserService {
         self.query(actor, &by_creation).map(|found| found.items)
     }
 
-    /// Non-deleted users matching a query (see [`crate::query`]). Admins only.
+    /// Non-deleted users matching a query (see [`crate::query`]). Admins only. A text value
+    /// with a NUL character is refused: no stored text can hold one.
     pub fn query(&self, actor: &Actor, query: &Query) -> CoreResult<Found<User>> {
         require_admin(actor)?;
+        if query.cond.as_ref().is_some_and(Cond::has_nul) {
+            return Err(CoreError::invalid("filter", Problem::Malformed));
+        }
         ports::read(&*self.store, |repo| Ok(repo.query(query)?))
     }
 
@@ -125,6 +133,10 @@ impl UserService {
 
     /// Hashes a change's password, before any transaction.
     fn prepare(&self, changes: &UserChanges) -> CoreResult<Prepared> {
+        no_nul("name", changes.name.as_deref())?;
+        for (field, value) in changes.profile.fields() {
+            no_nul(field, value)?;
+        }
         if let Some(name) = &changes.name
             && name.trim().is_empty()
         {
@@ -481,6 +493,14 @@ pub(crate) fn clone_error(e: &CoreError) -> CoreError {
 fn guard_last_admin(repo: &mut dyn UserRepo) -> CoreResult<()> {
     if repo.count_login_capable_admins()? <= 1 {
         return Err(CoreError::Conflict(Conflict::LastAdmin));
+    }
+    Ok(())
+}
+
+/// Text with a NUL character is refused: PostgreSQL cannot store one, and no client means one.
+fn no_nul(field: &'static str, value: Option<&str>) -> CoreResult<()> {
+    if value.is_some_and(|v| v.contains('\0')) {
+        return Err(CoreError::invalid(field, Problem::Malformed));
     }
     Ok(())
 }

@@ -87,6 +87,9 @@ pub fn configure(state: State, prefix: &'static str) -> impl FnOnce(&mut web::Se
             web::scope(prefix)
                 .app_data(web::Data::new(state))
                 .app_data(json)
+                .app_data(web::QueryConfig::default().error_handler(|_, _| {
+                    DomoError::bad_request("The query string could not be read").into()
+                }))
                 .app_data(web::PayloadConfig::new(cap))
                 .wrap(from_fn(move |req, next| {
                     reject_oversized(cap, |cap| too_large(cap).error_response(), req, next)

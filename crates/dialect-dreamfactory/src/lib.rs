@@ -147,6 +147,12 @@ pub fn configure(state: State) -> impl FnOnce(&mut web::ServiceConfig) {
             web::scope("/api/v2")
                 .app_data(web::Data::new(state))
                 .app_data(json)
+                .app_data(web::QueryConfig::default().error_handler(|_, _| {
+                    DfError::bad_request(
+                        "Invalid data supplied. The query string could not be read.",
+                    )
+                    .into()
+                }))
                 .wrap(from_fn(move |req, next| {
                     reject_oversized(cap, |cap| too_large(cap).error_response(), req, next)
                 }))

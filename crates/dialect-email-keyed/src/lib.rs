@@ -67,6 +67,9 @@ pub fn configure(state: State) -> impl FnOnce(&mut web::ServiceConfig) {
             web::scope("/api")
                 .app_data(web::Data::new(state))
                 .app_data(json)
+                .app_data(web::QueryConfig::default().error_handler(|_, _| {
+                    ApiError::Body("The query string could not be read.".into()).into()
+                }))
                 .wrap(from_fn(move |req, next| {
                     reject_oversized(
                         cap,

@@ -17,6 +17,8 @@ use crate::{error, routes, wire};
         wire::GenericUser,
         wire::CreateUser,
         wire::UpdateUser,
+        wire::RoleWord,
+        wire::StatusWord,
         routes::UserList,
         routes::UserReply,
         routes::Pagination,

@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use crate::State;
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody};
-use crate::wire::{self, CreateUser, GenericUser, UpdateUser};
+use crate::wire::{self, CreateUser, GenericUser, RoleWord, StatusWord, UpdateUser};
 
 type Result<T> = std::result::Result<T, ApiError>;
 
@@ -99,11 +99,11 @@ fn user_id(raw: &str) -> Result<usergate_core::UserId> {
 /// Lists users: filters, a case-insensitive search, stable order (creation, then id).
 #[utoipa::path(get, path = "/v1/users", tag = "users",
     params(
-        ("page" = Option<u64>, Query, description = "From 1 (default 1)"),
-        ("limit" = Option<u64>, Query, description = "1 to 100 (default 20; more is taken as 100)"),
-        ("role" = Option<String>, Query, description = "admin, user or viewer"),
-        ("status" = Option<String>, Query, description = "active, inactive or suspended"),
-        ("search" = Option<String>, Query, description = "Case-insensitive substring of name or email (% and _ are literal)"),
+        ("page" = Option<u64>, Query, minimum = 1, description = "From 1 (default 1)"),
+        ("limit" = Option<u64>, Query, minimum = 1, description = "1 to 100 (default 20; more is taken as 100)"),
+        ("role" = Option<RoleWord>, Query, description = "admin, user (privileged, editor and user) or viewer"),
+        ("status" = Option<StatusWord>, Query, description = "active, inactive or suspended"),
+        ("search" = Option<String>, Query, pattern = "^[^\\u0000]*$", description = "Case-insensitive substring of name or email (% and _ are literal; NUL is refused)"),
     ),
     security(("api_key" = [])),
     responses(
@@ -136,6 +136,12 @@ pub async fn list(
         all.push(Cond::StatusIn(vec![status]));
     }
     if let Some(term) = p.search.as_deref().filter(|t| !t.is_empty()) {
+        if term.contains('\0') {
+            return Err(ApiError::field(
+                "search",
+                "search must not contain NUL characters",
+            ));
+        }
         all.push(Cond::Search(term.to_owned()));
     }
     let offset = (page - 1).saturating_mul(limit);

@@ -9,7 +9,6 @@ use usergate_core::{
     UserChanges,
 };
 use utoipa::ToSchema;
-use validator::ValidateUrl;
 
 use crate::error::ApiError;
 
@@ -124,41 +123,91 @@ impl From<&User> for GenericUser {
     }
 }
 
-/// The fields of a create (`name` and `email` required).
+/// A role as this dialect names it.
+#[derive(Debug, Clone, Copy, serde::Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RoleWord {
+    /// Manages users.
+    Admin,
+    /// Core's privileged, editor and user.
+    User,
+    /// Read-only.
+    Viewer,
+}
+
+/// A status as this dialect names it.
+#[derive(Debug, Clone, Copy, serde::Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum StatusWord {
+    /// May log in.
+    Active,
+    /// May not log in.
+    Inactive,
+    /// May not log in.
+    Suspended,
+}
+
+// The two bodies below only describe what `new_user` and `changes` accept (for the OpenAPI
+// document); the parsing itself is by hand, so that an unknown field can be named.
+
+/// The fields of a create (`name` and `email` required; any other field is refused).
 #[derive(Debug, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct CreateUser {
-    /// Display name.
+    /// Display name (not blank).
+    #[schema(min_length = 1, pattern = r"\S", example = "Grace Hopper")]
     name: String,
     /// Login address (unique among users that are not deleted).
+    #[schema(format = Email, example = "grace@example.com")]
     email: String,
-    /// `admin`, `user` (default) or `viewer`.
-    role: Option<String>,
-    /// Without one the user exists but cannot log in until one is set.
-    #[schema(format = Password)]
+    /// Default `user` (also for `null`).
+    #[schema(nullable)]
+    role: Option<RoleWord>,
+    /// Without one the user exists but cannot log in until one is set. At least 10
+    /// characters (the server's setting), at most 1024 bytes (UTF-8).
+    #[schema(format = Password, min_length = 10, nullable)]
     password: Option<String>,
-    /// `active` (default), `inactive` or `suspended`.
-    status: Option<String>,
+    /// Default `active` (also for `null`).
+    #[schema(nullable)]
+    status: Option<StatusWord>,
     /// Picture URL (http or https), or null.
+    #[schema(
+        pattern = r"^https?://[^\s\u0000-\u001f\u007f-\u009f]+$",
+        max_length = 2048,
+        nullable,
+        example = "https://example.com/grace.png"
+    )]
     avatar: Option<String>,
 }
 
-/// The fields of an update: any of them.
+/// The fields of an update: any of them (any other field is refused).
 #[derive(Debug, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct UpdateUser {
-    /// Display name.
+    /// Display name (not blank).
+    #[schema(min_length = 1, pattern = r"\S", nullable = false)]
     name: Option<String>,
     /// Login address.
+    #[schema(format = Email, nullable = false)]
     email: Option<String>,
-    /// `admin`, `user` or `viewer` (`user` leaves a user who reads as `user` as they are).
-    role: Option<String>,
-    /// `active`, `inactive` or `suspended`.
-    status: Option<String>,
+    /// `user` leaves a user who reads as `user` as they are; `null` changes nothing.
+    #[schema(nullable)]
+    role: Option<RoleWord>,
+    /// The new status; `null` changes nothing.
+    #[schema(nullable)]
+    status: Option<StatusWord>,
     /// Picture URL, or null to remove it.
+    #[schema(
+        pattern = r"^https?://[^\s\u0000-\u001f\u007f-\u009f]+$",
+        max_length = 2048,
+        nullable
+    )]
     avatar: Option<String>,
-    /// A new password: every session and token of the user dies.
-    #[schema(format = Password)]
+    /// A new password (at least 10 characters, at most 1024 bytes): every session and token
+    /// of the user dies.
+    #[schema(format = Password, min_length = 10, nullable)]
     password: Option<String>,
 }
 
@@ -204,23 +253,19 @@ fn one(e: FieldError) -> ApiError {
 }
 
 fn role(map: &Map<String, Value>) -> Result<Option<Coarse<Role>>, ApiError> {
-    match string(map, "role")? {
+    // `null` is the same as leaving the field out.
+    match string(map, "role")?.flatten() {
         None => Ok(None),
-        Some(Some(w)) => role_write(w)
+        Some(w) => role_write(w)
             .map(Some)
             .ok_or_else(|| ApiError::field("role", "role must be one of admin, user, viewer")),
-        Some(None) => Err(ApiError::field(
-            "role",
-            "role must be one of admin, user, viewer",
-        )),
     }
 }
 
 fn status(map: &Map<String, Value>) -> Result<Option<Status>, ApiError> {
-    match string(map, "status")? {
+    match string(map, "status")?.flatten() {
         None => Ok(None),
-        Some(Some(w)) => status_of(w).map(Some).ok_or_else(bad_status),
-        Some(None) => Err(bad_status()),
+        Some(w) => status_of(w).map(Some).ok_or_else(bad_status),
     }
 }
 
@@ -237,8 +282,15 @@ fn avatar(map: &Map<String, Value>) -> Result<Option<Option<String>>, ApiError> 
         None => Ok(None),
         Some(None) => Ok(Some(None)),
         Some(Some(url)) => {
-            let ok =
-                (url.starts_with("https://") || url.starts_with("http://")) && url.validate_url();
+            // Any http(s) URL without spaces or control characters: stored as written, shown
+            // to clients, never fetched by usergate.
+            let rest = url
+                .strip_prefix("https://")
+                .or_else(|| url.strip_prefix("http://"))
+                .unwrap_or_default();
+            let ok = !rest.is_empty()
+                && url.chars().count() <= 2048
+                && !rest.chars().any(|c| c.is_whitespace() || c.is_control());
             if ok {
                 Ok(Some(Some(url.to_owned())))
             } else {
