@@ -97,7 +97,7 @@ pub fn configure(state: State, prefix: &'static str) -> impl FnOnce(&mut web::Se
                 .wrap(from_fn(envelope))
                 .service(
                     web::resource("/oauth/token")
-                        .route(web::get().to(token::token))
+                        .route(web::get().to(token::token_get))
                         .route(web::post().to(token::token)),
                 )
                 .service(

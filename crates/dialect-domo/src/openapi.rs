@@ -14,6 +14,7 @@ use crate::{error, token, users, wire};
     ),
     paths(
         token::token,
+        token::token_get,
         users::create,
         users::list,
         users::get,
@@ -23,8 +24,12 @@ use crate::{error, token, users, wire};
     components(schemas(
         wire::DomoUser,
         wire::DeletedUser,
-        wire::UserBody,
+        wire::UserOrDeleted,
+        wire::CreateBody,
+        wire::UpdateBody,
+        wire::RoleName,
         token::TokenResponse,
+        token::GrantType,
         error::ErrorBody,
         error::OAuthErrorBody,
     )),

@@ -16,6 +16,14 @@ use crate::auth::{AUDIENCE, EARLY};
 use crate::error::{OAuthError, OAuthErrorBody};
 use crate::wire::role_of;
 
+/// The one grant this endpoint serves.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum GrantType {
+    /// OAuth client credentials.
+    ClientCredentials,
+}
+
 /// `grant_type` and `scope`.
 #[derive(Debug, Default, Deserialize)]
 pub struct TokenParams {
@@ -50,27 +58,20 @@ pub struct TokenResponse {
     pub jti: String,
 }
 
-/// Issues an access token for an OAuth client.
-#[utoipa::path(post, path = "/domo/oauth/token", tag = "oauth",
-    params(
-        ("grant_type" = String, Query, description = "client_credentials (or in a form body)"),
-        ("scope" = Option<String>, Query, description = "Space-separated scopes; all of the client's when absent"),
-    ),
-    request_body(content = String, content_type = "application/x-www-form-urlencoded",
-        description = "Optional: grant_type=client_credentials&scope=user"),
-    security(("client_basic" = [])),
-    responses(
-        (status = 200, description = "The token", body = TokenResponse),
-        (status = 400, description = "invalid_request, unsupported_grant_type or invalid_scope", body = OAuthErrorBody),
-        (status = 401, description = "Bad client credentials", body = OAuthErrorBody),
-        (status = 429, description = "Too many failed attempts", body = OAuthErrorBody),
-    ))]
-pub async fn token(
+async fn issue(
     state: web::Data<State>,
     req: HttpRequest,
-    query: web::Query<TokenParams>,
     body: web::Bytes,
 ) -> Result<HttpResponse, OAuthError> {
+    // Read here rather than by an extractor, so that a malformed query string gets the OAuth
+    // error body like every other refusal of this endpoint.
+    let query = web::Query::<TokenParams>::from_query(req.query_string()).map_err(|_| {
+        OAuthError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "The query string could not be read",
+        )
+    })?;
     let form = if body.is_empty() {
         TokenParams::default()
     } else {
@@ -151,4 +152,47 @@ pub async fn token(
             customer: "usergate",
             jti: issued.claims.jti,
         }))
+}
+
+/// Issues an access token for an OAuth client.
+#[utoipa::path(post, path = "/domo/oauth/token", tag = "oauth",
+    params(
+        ("grant_type" = GrantType, Query, description = "client_credentials (or in a form body)"),
+        ("scope" = Option<String>, Query, pattern = "^(account|audit|buzz|dashboard|data|user)( (account|audit|buzz|dashboard|data|user))*$", description = "Space-separated scopes; all of the client's when absent"),
+    ),
+    request_body(content = String, content_type = "application/x-www-form-urlencoded",
+        description = "Optional: grant_type=client_credentials&scope=user"),
+    security(("client_basic" = [])),
+    responses(
+        (status = 200, description = "The token", body = TokenResponse),
+        (status = 400, description = "invalid_request, unsupported_grant_type or invalid_scope", body = OAuthErrorBody),
+        (status = 401, description = "Bad client credentials", body = OAuthErrorBody),
+        (status = 429, description = "Too many failed attempts", body = OAuthErrorBody),
+    ))]
+pub async fn token(
+    state: web::Data<State>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, OAuthError> {
+    issue(state, req, body).await
+}
+
+/// Issues an access token for an OAuth client (Domo's docs and several SDKs use `GET`).
+#[utoipa::path(get, path = "/domo/oauth/token", tag = "oauth",
+    params(
+        ("grant_type" = GrantType, Query, description = "client_credentials (or in a form body)"),
+        ("scope" = Option<String>, Query, pattern = "^(account|audit|buzz|dashboard|data|user)( (account|audit|buzz|dashboard|data|user))*$", description = "Space-separated scopes; all of the client's when absent"),
+    ),
+    security(("client_basic" = [])),
+    responses(
+        (status = 200, description = "The token", body = TokenResponse),
+        (status = 400, description = "invalid_request, unsupported_grant_type or invalid_scope", body = OAuthErrorBody),
+        (status = 401, description = "Bad client credentials", body = OAuthErrorBody),
+        (status = 429, description = "Too many failed attempts", body = OAuthErrorBody),
+    ))]
+pub async fn token_get(
+    state: web::Data<State>,
+    req: HttpRequest,
+) -> Result<HttpResponse, OAuthError> {
+    issue(state, req, web::Bytes::new()).await
 }

@@ -12,7 +12,7 @@ use usergate_web::blocking;
 use crate::State;
 use crate::auth::Caller;
 use crate::error::{DomoError, ErrorBody};
-use crate::wire::{self, DeletedUser, DomoUser, UserBody};
+use crate::wire::{self, CreateBody, DeletedUser, DomoUser, UpdateBody, UserOrDeleted};
 
 type Result<T> = std::result::Result<T, DomoError>;
 
@@ -62,7 +62,7 @@ fn user_id(raw: &str) -> Result<UserId> {
 /// Creates a user (no password: with `sendInvite=true` an invitation is mailed).
 #[utoipa::path(post, path = "/domo/v1/users", tag = "users",
     params(("sendInvite" = Option<bool>, Query, description = "Mail an invitation (true/false, any case; default false)")),
-    request_body = UserBody,
+    request_body = CreateBody,
     security(("bearer" = [])),
     responses(
         (status = 201, description = "The new user", body = DomoUser),
@@ -114,7 +114,7 @@ pub async fn create(
     params(("id" = i64, Path, description = "The user's id")),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The user, or the deleted shape", body = DomoUser),
+        (status = 200, description = "The user, or the deleted shape", body = UserOrDeleted),
         (status = 401, description = "No usable token", body = ErrorBody),
         (status = 403, description = "Not an admin, or no user scope", body = ErrorBody),
         (status = 404, description = "User not found", body = ErrorBody),
@@ -139,8 +139,8 @@ pub async fn get(
 /// Users in id order, a page at a time (a bare array; `[]` past the end).
 #[utoipa::path(get, path = "/domo/v1/users", tag = "users",
     params(
-        ("limit" = Option<i64>, Query, description = "1 to 500 (default 50)"),
-        ("offset" = Option<i64>, Query, description = "Rows to skip (default 0)"),
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 500, description = "1 to 500 (default 50)"),
+        ("offset" = Option<i64>, Query, minimum = 0, description = "Rows to skip (default 0)"),
     ),
     security(("bearer" = [])),
     responses(
@@ -174,7 +174,7 @@ pub async fn list(
 /// Changes a user: only the fields sent; `null` or `""` clears an optional one.
 #[utoipa::path(put, path = "/domo/v1/users/{id}", tag = "users",
     params(("id" = i64, Path, description = "The user's id")),
-    request_body = UserBody,
+    request_body = UpdateBody,
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The user as it is now", body = DomoUser),

@@ -73,6 +73,16 @@ pub struct DomoUser {
     pub image: Option<String>,
 }
 
+/// What `GET /v1/users/{id}` answers: the user, or the deleted shape.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum UserOrDeleted {
+    /// A user that is not deleted.
+    User(Box<DomoUser>),
+    /// A deleted user.
+    Deleted(DeletedUser),
+}
+
 /// What a `GET` of a deleted user answers.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DeletedUser {
@@ -112,34 +122,107 @@ impl From<&User> for DomoUser {
     }
 }
 
-/// The body of a create or an update, as the API reference documents it (`id`, `groups` and
-/// other read-only or unknown keys are ignored).
+/// Domo's role names.
+#[derive(Debug, Clone, Copy, serde::Deserialize, ToSchema)]
+pub enum RoleName {
+    /// roleId 1.
+    Admin,
+    /// roleId 2.
+    Privileged,
+    /// roleId 3.
+    Editor,
+    /// roleId 4.
+    Participant,
+    /// roleId 5.
+    Social,
+}
+
+// The bodies below describe what `new_user` and `changes` read (for the OpenAPI document);
+// the parsing is by hand. Unknown and read-only keys (`id`, `groups`, `image`, `createdAt` ...)
+// are ignored, as Domo does.
+
+/// The body of a create.
 #[derive(Debug, serde::Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct UserBody {
-    /// Full name (required on create).
-    pub name: Option<String>,
-    /// Login address (required on create).
-    pub email: Option<String>,
-    /// `Admin`, `Privileged`, `Editor`, `Participant` or `Social` (required on create; exact
-    /// case). `roleId` (1 to 5) is read when `role` is absent.
-    pub role: Option<String>,
-    /// The role by number.
-    pub role_id: Option<i64>,
-    /// Job title.
-    pub title: Option<String>,
+#[allow(dead_code)]
+pub struct CreateBody {
+    /// Full name.
+    #[schema(
+        min_length = 1,
+        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$",
+        example = "Leonhard Euler"
+    )]
+    name: String,
+    /// Login address.
+    #[schema(format = Email, example = "leonhard.euler@example.com")]
+    email: String,
+    /// The role (exact case).
+    role: RoleName,
+    /// Job title (`""` or null: none).
+    #[schema(nullable, pattern = r"^[^\u0000]*$")]
+    title: Option<String>,
     /// A second address.
-    pub alternate_email: Option<String>,
+    #[schema(nullable, pattern = r"^[^\u0000]*$")]
+    alternate_email: Option<String>,
     /// Phone.
-    pub phone: Option<String>,
+    #[schema(nullable, pattern = r"^[^\u0000]*$")]
+    phone: Option<String>,
     /// Location.
-    pub location: Option<String>,
+    #[schema(nullable, pattern = r"^[^\u0000]*$")]
+    location: Option<String>,
     /// Time zone.
-    pub timezone: Option<String>,
+    #[schema(nullable, pattern = r"^[^\u0000]*$")]
+    timezone: Option<String>,
     /// Locale.
-    pub locale: Option<String>,
-    /// A number, or a string of digits.
-    pub employee_number: Option<i64>,
+    #[schema(nullable, pattern = r"^[^\u0000]*$")]
+    locale: Option<String>,
+    /// A whole number (a string of digits is read too).
+    #[schema(nullable)]
+    employee_number: Option<i64>,
+}
+
+/// The body of an update: any subset of the create's fields (`role` or `roleId`).
+#[derive(Debug, serde::Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct UpdateBody {
+    /// Full name.
+    #[schema(
+        min_length = 1,
+        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$",
+        nullable = false
+    )]
+    name: Option<String>,
+    /// Login address.
+    #[schema(format = Email, nullable = false)]
+    email: Option<String>,
+    /// The role (exact case); `null` is the same as leaving it out.
+    #[schema(nullable)]
+    role: Option<RoleName>,
+    /// The role by number, read when `role` is absent.
+    #[schema(minimum = 1, maximum = 5, nullable)]
+    role_id: Option<i64>,
+    /// Job title (`""` or null: none).
+    #[schema(nullable, pattern = r"^[^\u0000]*$")]
+    title: Option<String>,
+    /// A second address.
+    #[schema(nullable, pattern = r"^[^\u0000]*$")]
+    alternate_email: Option<String>,
+    /// Phone.
+    #[schema(nullable, pattern = r"^[^\u0000]*$")]
+    phone: Option<String>,
+    /// Location.
+    #[schema(nullable, pattern = r"^[^\u0000]*$")]
+    location: Option<String>,
+    /// Time zone.
+    #[schema(nullable, pattern = r"^[^\u0000]*$")]
+    timezone: Option<String>,
+    /// Locale.
+    #[schema(nullable, pattern = r"^[^\u0000]*$")]
+    locale: Option<String>,
+    /// A whole number (a string of digits is read too).
+    #[schema(nullable)]
+    employee_number: Option<i64>,
 }
 
 fn invalid(field: &'static str, problem: Problem) -> FieldError {
@@ -165,27 +248,31 @@ fn role(body: &Map<String, Value>) -> Result<Option<Role>, FieldError> {
     let allowed = || Problem::NotAllowed {
         allowed: ROLES.iter().map(|(n, _, _)| (*n).to_owned()).collect(),
     };
+    // `roleId` is checked whenever it is sent; it decides only when `role` is absent.
+    let by_id = match body.get("roleId") {
+        None | Some(Value::Null) => None,
+        Some(v) => {
+            let id = match v {
+                Value::Number(n) => whole(n),
+                Value::String(s) => s.trim().parse().ok(),
+                _ => None,
+            };
+            Some(
+                ROLES
+                    .iter()
+                    .find(|(_, i, _)| Some(*i) == id)
+                    .map(|(_, _, r)| *r)
+                    .ok_or_else(|| invalid("roleId", Problem::OutOfRange { min: 1, max: 5 }))?,
+            )
+        }
+    };
     match body.get("role") {
         Some(Value::String(name)) => ROLES
             .iter()
             .find(|(n, _, _)| n == name)
             .map(|(_, _, r)| Some(*r))
             .ok_or_else(|| invalid("role", allowed())),
-        Some(Value::Null) | None => match body.get("roleId") {
-            None | Some(Value::Null) => Ok(None),
-            Some(v) => {
-                let id = match v {
-                    Value::Number(n) => n.as_i64(),
-                    Value::String(s) => s.trim().parse().ok(),
-                    _ => None,
-                };
-                ROLES
-                    .iter()
-                    .find(|(_, i, _)| Some(*i) == id)
-                    .map(|(_, _, r)| Some(*r))
-                    .ok_or_else(|| invalid("roleId", Problem::OutOfRange { min: 1, max: 5 }))
-            }
-        },
+        Some(Value::Null) | None => Ok(by_id),
         Some(_) => Err(invalid("role", allowed())),
     }
 }
@@ -199,9 +286,19 @@ fn employee_number(body: &Map<String, Value>) -> Result<Option<Option<i64>>, Fie
         Some(Value::Null) => Ok(Some(None)),
         Some(Value::String(s)) if s.trim().is_empty() => Ok(Some(None)),
         Some(Value::String(s)) => s.trim().parse().map(|n| Some(Some(n))).map_err(|_| bad()),
-        Some(Value::Number(n)) => n.as_i64().map(|n| Some(Some(n))).ok_or_else(bad),
+        Some(Value::Number(n)) => whole(n).map(|n| Some(Some(n))).ok_or_else(bad),
         Some(_) => Err(bad()),
     }
+}
+
+/// A JSON number that is a whole number in range (`7` or `7.0`, as JSON Schema's `integer`).
+fn whole(n: &serde_json::Number) -> Option<i64> {
+    n.as_i64().or_else(|| {
+        let f = n.as_f64()?;
+        // i64::MAX is not exact in f64: stay below 2^63.
+        (f.fract() == 0.0 && (-9.223_372_036_854_775e18..9.223_372_036_854_775e18).contains(&f))
+            .then_some(f as i64)
+    })
 }
 
 struct Parsed {

@@ -156,7 +156,11 @@ pub enum StatusWord {
 #[allow(dead_code)]
 pub struct CreateUser {
     /// Display name (not blank).
-    #[schema(min_length = 1, pattern = r"\S", example = "Grace Hopper")]
+    #[schema(
+        min_length = 1,
+        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$",
+        example = "Grace Hopper"
+    )]
     name: String,
     /// Login address (unique among users that are not deleted).
     #[schema(format = Email, example = "grace@example.com")]
@@ -187,7 +191,11 @@ pub struct CreateUser {
 #[allow(dead_code)]
 pub struct UpdateUser {
     /// Display name (not blank).
-    #[schema(min_length = 1, pattern = r"\S", nullable = false)]
+    #[schema(
+        min_length = 1,
+        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$",
+        nullable = false
+    )]
     name: Option<String>,
     /// Login address.
     #[schema(format = Email, nullable = false)]
