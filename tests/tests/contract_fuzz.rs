@@ -53,6 +53,13 @@ both_backends! {
         app.stop().await;
     }
 
+    async fn the_email_keyed_dialect_keeps_its_document(kind) {
+        let app = TestApp::spawn(kind).await;
+        let token = app.admin_token().await;
+        fuzz(&app, "email-keyed.json", format!("Authorization: Bearer {token}"), &[]).await;
+        app.stop().await;
+    }
+
     async fn the_domo_dialect_keeps_its_document(kind) {
         // With mail on, so that `sendInvite=true` creates users rather than answering 503.
         let sink = SmtpSink::start();

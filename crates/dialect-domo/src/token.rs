@@ -158,7 +158,7 @@ async fn issue(
 #[utoipa::path(post, path = "/domo/oauth/token", tag = "oauth",
     params(
         ("grant_type" = GrantType, Query, description = "client_credentials (or in a form body)"),
-        ("scope" = Option<String>, Query, pattern = "^(account|audit|buzz|dashboard|data|user)( (account|audit|buzz|dashboard|data|user))*$", description = "Space-separated scopes; all of the client's when absent"),
+        ("scope" = Option<String>, Query, pattern = "^[a-z]+( [a-z]+)*$", description = "Space-separated scopes (account, audit, buzz, dashboard, data, user); all of the client's when absent; one the client lacks is 400 invalid_scope"),
     ),
     request_body(content = String, content_type = "application/x-www-form-urlencoded",
         description = "Optional: grant_type=client_credentials&scope=user"),
@@ -181,7 +181,7 @@ pub async fn token(
 #[utoipa::path(get, path = "/domo/oauth/token", tag = "oauth",
     params(
         ("grant_type" = GrantType, Query, description = "client_credentials (or in a form body)"),
-        ("scope" = Option<String>, Query, pattern = "^(account|audit|buzz|dashboard|data|user)( (account|audit|buzz|dashboard|data|user))*$", description = "Space-separated scopes; all of the client's when absent"),
+        ("scope" = Option<String>, Query, pattern = "^[a-z]+( [a-z]+)*$", description = "Space-separated scopes (account, audit, buzz, dashboard, data, user); all of the client's when absent; one the client lacks is 400 invalid_scope"),
     ),
     security(("client_basic" = [])),
     responses(

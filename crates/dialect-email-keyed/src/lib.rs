@@ -78,7 +78,7 @@ pub fn configure(state: State) -> impl FnOnce(&mut web::ServiceConfig) {
                         next,
                     )
                 }))
-                .route("/auth/token", web::post().to(routes::token))
+                .service(web::resource("/auth/token").route(web::post().to(routes::token)))
                 .service(
                     web::resource("/users")
                         .route(web::get().to(routes::list_users))

@@ -42,5 +42,12 @@ impl Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme("bearer", usergate_web::bearer_scheme());
+        // `PUT` needs at least one field (`{}` is 400). Set here: utoipa 5.5's
+        // `#[schema(min_properties)]` writes `maxProperties` instead.
+        if let Some(utoipa::openapi::RefOr::T(utoipa::openapi::schema::Schema::Object(update))) =
+            components.schemas.get_mut("UpdateUserRequest")
+        {
+            update.min_properties = Some(1);
+        }
     }
 }

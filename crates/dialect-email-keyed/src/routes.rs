@@ -99,7 +99,7 @@ pub async fn create_user(
 /// Changes a user's type and/or status. Admins only.
 #[utoipa::path(
     put, path = "/api/users/{email}", tag = "users",
-    params(("email" = String, Path, description = "The user's email (case-insensitive, percent-encoded)")),
+    params(("email" = String, Path, format = Email, description = "The user's email (case-insensitive, percent-encoded)")),
     request_body = UpdateUserRequest,
     security(("bearer" = [])),
     responses(
@@ -149,7 +149,7 @@ pub async fn update_user(
 /// Sets a user's password; every token of the user dies. Admins only.
 #[utoipa::path(
     patch, path = "/api/users/{email}", tag = "users",
-    params(("email" = String, Path, description = "The user's email (case-insensitive, percent-encoded)")),
+    params(("email" = String, Path, format = Email, description = "The user's email (case-insensitive, percent-encoded)")),
     request_body = ChangePasswordRequest,
     security(("bearer" = [])),
     responses(
@@ -181,7 +181,7 @@ pub async fn change_password(
 /// Soft-deletes a user: never restorable, the email free again. Admins only, not oneself.
 #[utoipa::path(
     delete, path = "/api/users/{email}", tag = "users",
-    params(("email" = String, Path, description = "The user's email (case-insensitive, percent-encoded)")),
+    params(("email" = String, Path, format = Email, description = "The user's email (case-insensitive, percent-encoded)")),
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Deleted"),
@@ -208,7 +208,7 @@ pub async fn delete_user(
 /// Reads one user. Admins only.
 #[utoipa::path(
     get, path = "/api/users/{email}", tag = "users",
-    params(("email" = String, Path, description = "The user's email (case-insensitive, percent-encoded)")),
+    params(("email" = String, Path, format = Email, description = "The user's email (case-insensitive, percent-encoded)")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The user", body = UserResponse),

@@ -9,10 +9,10 @@ use utoipa::ToSchema;
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct TokenRequest {
     /// The user's email.
-    #[schema(example = "admin@usergate.local")]
+    #[schema(example = "admin@usergate.local", format = Email, required = true, nullable = false)]
     pub email: Option<String>,
     /// The user's password.
-    #[schema(example = "correct horse battery staple", format = Password)]
+    #[schema(example = "correct horse battery staple", format = Password, required = true, min_length = 1, nullable = false)]
     pub password: Option<String>,
 }
 
@@ -34,10 +34,10 @@ pub struct TokenResponse {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateUserRequest {
     /// A valid address, unique among users that are not deleted (case-insensitively).
-    #[schema(example = "tomo@example.com")]
+    #[schema(example = "tomo@example.com", format = Email, required = true, nullable = false)]
     pub email: Option<String>,
     /// At least 10 characters.
-    #[schema(example = "correct horse battery staple", format = Password)]
+    #[schema(example = "correct horse battery staple", format = Password, required = true, min_length = 10, nullable = false)]
     pub password: Option<String>,
 }
 
@@ -46,10 +46,10 @@ pub struct CreateUserRequest {
 pub struct UpdateUserRequest {
     /// `User` or `Admin` (case-insensitive).
     #[serde(rename = "type")]
-    #[schema(value_type = Option<UserType>)]
+    #[schema(value_type = Option<UserType>, nullable = false)]
     pub user_type: Option<String>,
     /// `Active` or `Inactive` (case-insensitive).
-    #[schema(value_type = Option<UserStatus>)]
+    #[schema(value_type = Option<UserStatus>, nullable = false)]
     pub status: Option<String>,
 }
 
@@ -59,7 +59,7 @@ pub struct UpdateUserRequest {
 pub struct ChangePasswordRequest {
     /// At least 10 characters, different from the current password.
     #[serde(alias = "password")]
-    #[schema(format = Password)]
+    #[schema(format = Password, required = true, min_length = 10, nullable = false)]
     pub new_password: Option<String>,
 }
 
