@@ -60,6 +60,9 @@ fn require_admin(caller: Caller, state: &State, component: &str) -> Result<(), D
     responses(
         (status = 200, description = "{\"resource\":[],\"meta\":{\"count\":0}}", body = Object),
         (status = 400, description = "No credentials", body = crate::error::ErrorEnvelope),
+        (status = 401, description = "An expired or invalid token, or bad Basic credentials", body = crate::error::ErrorEnvelope),
+        (status = 403, description = "A revoked token", body = crate::error::ErrorEnvelope),
+        (status = 429, description = "Too many requests without valid credentials", body = crate::error::ErrorEnvelope),
     ))]
 pub async fn lookup(_caller: Caller) -> HttpResponse {
     empty_listing()
@@ -73,7 +76,9 @@ macro_rules! empty_for_admins {
             responses(
                 (status = 200, description = "{\"resource\":[],\"meta\":{\"count\":0}}", body = Object),
                 (status = 400, description = "No credentials", body = crate::error::ErrorEnvelope),
-                (status = 403, description = "Not an admin", body = crate::error::ErrorEnvelope),
+                (status = 401, description = "An expired or invalid token, or bad Basic credentials", body = crate::error::ErrorEnvelope),
+                (status = 403, description = "Not an admin, or a revoked token", body = crate::error::ErrorEnvelope),
+                (status = 429, description = "Too many requests without valid credentials", body = crate::error::ErrorEnvelope),
             ))]
         pub async fn $name(caller: Caller, state: web::Data<State>) -> Result<HttpResponse, DfError> {
             require_admin(caller, &state, $component)?;
@@ -92,7 +97,9 @@ empty_for_admins!(services, "/api/v2/system/service", "service");
     responses(
         (status = 200, description = "{\"resource\":[{\"name\":\"user\"},{\"name\":\"admin\"}]}", body = Object),
         (status = 400, description = "No credentials", body = crate::error::ErrorEnvelope),
-        (status = 403, description = "Not an admin", body = crate::error::ErrorEnvelope),
+        (status = 401, description = "An expired or invalid token, or bad Basic credentials", body = crate::error::ErrorEnvelope),
+        (status = 403, description = "Not an admin, or a revoked token", body = crate::error::ErrorEnvelope),
+        (status = 429, description = "Too many requests without valid credentials", body = crate::error::ErrorEnvelope),
     ))]
 pub async fn system(caller: Caller, state: web::Data<State>) -> Result<HttpResponse, DfError> {
     require_admin(caller, &state, "")?;

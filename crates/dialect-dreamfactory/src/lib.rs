@@ -163,26 +163,29 @@ pub fn configure(state: State) -> impl FnOnce(&mut web::ServiceConfig) {
                         .route(web::put().to(routes::admin_refresh))
                         .route(web::delete().to(routes::admin_logout)),
                 )
-                .route("/system/environment", web::get().to(admin_app::environment))
-                .route("/system/lookup", web::get().to(admin_app::lookup))
-                .route("/system/app", web::get().to(admin_app::apps))
-                .route("/system/role", web::get().to(admin_app::roles))
-                .route("/system/service", web::get().to(admin_app::services))
-                .route("/system", web::get().to(admin_app::system))
+                .service(
+                    web::resource("/system/environment")
+                        .route(web::get().to(admin_app::environment)),
+                )
+                .service(web::resource("/system/lookup").route(web::get().to(admin_app::lookup)))
+                .service(web::resource("/system/app").route(web::get().to(admin_app::apps)))
+                .service(web::resource("/system/role").route(web::get().to(admin_app::roles)))
+                .service(web::resource("/system/service").route(web::get().to(admin_app::services)))
+                .service(web::resource("/system").route(web::get().to(admin_app::system)))
                 .service(
                     web::resource("/system/user")
                         .route(web::get().to(users::list_users))
                         .route(web::post().to(writes::create_users))
                         .route(web::patch().to(writes::update_users))
-                        .route(web::put().to(writes::update_users))
+                        .route(web::put().to(writes::replace_users))
                         .route(web::delete().to(writes::delete_users)),
                 )
                 .service(
                     web::resource("/system/user/{id}")
                         .route(web::get().to(users::get_user))
-                        .route(web::post().to(writes::create_by_id))
+                        .route(web::post().to(writes::create_user_by_id))
                         .route(web::patch().to(writes::update_user))
-                        .route(web::put().to(writes::update_user))
+                        .route(web::put().to(writes::replace_user))
                         .route(web::delete().to(writes::delete_user)),
                 )
                 .service(
@@ -190,7 +193,7 @@ pub fn configure(state: State) -> impl FnOnce(&mut web::ServiceConfig) {
                         .route(web::get().to(users::list_admins))
                         .route(web::post().to(writes::create_admins))
                         .route(web::patch().to(writes::update_admins))
-                        .route(web::put().to(writes::update_admins))
+                        .route(web::put().to(writes::replace_admins))
                         .route(web::delete().to(writes::delete_admins)),
                 )
                 .service(
@@ -200,9 +203,9 @@ pub fn configure(state: State) -> impl FnOnce(&mut web::ServiceConfig) {
                 .service(
                     web::resource("/system/admin/{id}")
                         .route(web::get().to(users::get_admin))
-                        .route(web::post().to(writes::create_by_id))
+                        .route(web::post().to(writes::create_admin_by_id))
                         .route(web::patch().to(writes::update_admin))
-                        .route(web::put().to(writes::update_admin))
+                        .route(web::put().to(writes::replace_admin))
                         .route(web::delete().to(writes::delete_admin)),
                 )
                 .service(

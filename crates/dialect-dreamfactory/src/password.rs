@@ -22,12 +22,19 @@ type Result<T> = std::result::Result<T, DfError>;
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct PasswordByCode {
     /// The account's email.
-    #[schema(example = "tomo@example.com")]
+    #[schema(example = "tomo@example.com", format = Email, required = true, nullable = false)]
     pub email: Option<String>,
     /// The 32-character code from the invitation mail.
+    #[schema(
+        required = true,
+        nullable = false,
+        min_length = 32,
+        max_length = 32,
+        pattern = "^[A-Za-z0-9]{32}$"
+    )]
     pub code: Option<String>,
-    /// The new password (the password policy applies).
-    #[schema(format = Password)]
+    /// The new password (the password policy applies: at least 10 characters).
+    #[schema(format = Password, required = true, nullable = false, min_length = 10)]
     pub new_password: Option<String>,
 }
 

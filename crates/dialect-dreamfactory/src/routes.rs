@@ -248,9 +248,10 @@ macro_rules! session_endpoints {
             refresh($kind, state, req).await
         }
 
-        /// Logs out: the token is revoked.
+        /// Logs out: the token is revoked. Idempotent: without a usable token it still answers
+        /// success.
         #[utoipa::path(delete, path = $path, tag = $tag,
-            security(("session_token" = []), ("bearer" = [])),
+            security((), ("session_token" = []), ("bearer" = [])),
             responses((status = 200, description = "Logged out", body = Success)))]
         pub async fn $logout(state: web::Data<State>, req: HttpRequest) -> Result<HttpResponse> {
             logout(state, req).await

@@ -8,10 +8,15 @@ use utoipa::ToSchema;
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct LoginRequest {
     /// The user's email.
-    #[schema(example = "admin@usergate.local")]
+    #[schema(
+        example = "admin@usergate.local",
+        required = true,
+        nullable = false,
+        min_length = 1
+    )]
     pub email: Option<String>,
     /// The password.
-    #[schema(format = Password)]
+    #[schema(format = Password, required = true, nullable = false, min_length = 1)]
     pub password: Option<String>,
     /// Accepted and ignored ("forever" sessions are not offered).
     pub remember_me: Option<serde_json::Value>,
@@ -54,4 +59,82 @@ pub struct Session {
 pub struct Success {
     /// Always true.
     pub success: bool,
+}
+
+// The write bodies, for the OpenAPI document (the handlers read JSON by hand, as DreamFactory
+// does, ignoring unknown and read-only keys).
+
+/// A record to create.
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct NewRecord {
+    /// Login address (unique among users that are not deleted).
+    #[schema(format = Email, example = "tomo@example.com")]
+    email: String,
+    /// At least 10 characters (the server's setting); ignored with `send_invite=true`.
+    #[schema(format = Password, min_length = 10, nullable)]
+    password: Option<String>,
+    /// Display name (default: first and last name, else the email's local part).
+    #[schema(nullable, pattern = "^[^\\u0000]*$")]
+    name: Option<String>,
+    /// Given name.
+    #[schema(nullable, pattern = "^[^\\u0000]*$")]
+    first_name: Option<String>,
+    /// Family name.
+    #[schema(nullable, pattern = "^[^\\u0000]*$")]
+    last_name: Option<String>,
+    /// Phone.
+    #[schema(nullable, pattern = "^[^\\u0000]*$")]
+    phone: Option<String>,
+    /// Default true.
+    #[schema(nullable)]
+    is_active: Option<bool>,
+}
+
+/// A change to a record: any of the fields (with `id` when the record names its user).
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct RecordChange {
+    /// The user (records without `?ids=`).
+    #[schema(nullable = false)]
+    id: Option<i64>,
+    /// Login address.
+    #[schema(format = Email, nullable = false)]
+    email: Option<String>,
+    /// A new password (at least 10 characters).
+    #[schema(format = Password, min_length = 10, nullable)]
+    password: Option<String>,
+    /// Display name.
+    #[schema(nullable, pattern = "^[^\\u0000]*$")]
+    name: Option<String>,
+    /// Given name.
+    #[schema(nullable, pattern = "^[^\\u0000]*$")]
+    first_name: Option<String>,
+    /// Family name.
+    #[schema(nullable, pattern = "^[^\\u0000]*$")]
+    last_name: Option<String>,
+    /// Phone.
+    #[schema(nullable, pattern = "^[^\\u0000]*$")]
+    phone: Option<String>,
+    /// Whether the user may log in.
+    #[schema(nullable)]
+    is_active: Option<bool>,
+}
+
+/// `{"resource":[...]}` of records to create.
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct NewRecords {
+    /// At least one.
+    #[schema(min_items = 1)]
+    resource: Vec<NewRecord>,
+}
+
+/// `{"resource":[...]}` of changes.
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct RecordChanges {
+    /// At least one.
+    #[schema(min_items = 1)]
+    resource: Vec<RecordChange>,
 }

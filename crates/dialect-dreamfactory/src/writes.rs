@@ -56,13 +56,15 @@ impl WriteParams {
 
 const NO_RECORDS: &str = r#"No record(s) detected in request. Please make sure record(s) are wrapped in a 'resource' tag. Example: {"resource":[{"record":1},{"record":2}]}"#;
 
-/// The records of a body: `{"resource":[...]}` or a bare array.
+/// The records of a body: `{"resource":[...]}` or a bare array, with at least one record
+/// (DreamFactory refuses an empty list as it refuses no list).
 fn records(body: &Value) -> Option<Vec<Value>> {
     match body {
         Value::Array(list) => Some(list.clone()),
         Value::Object(o) => o.get("resource").and_then(Value::as_array).cloned(),
         _ => None,
     }
+    .filter(|list| !list.is_empty())
 }
 
 /// A string field; `""` and `null` count as absent.
@@ -621,16 +623,33 @@ pub async fn delete_one(
     single(&mut batch, kind, "delete", None, &p.shape(), &id)
 }
 
-/// `POST /system/{user,admin}/{id}`.
-pub async fn create_by_id() -> Result<HttpResponse> {
+/// `POST /system/{user,admin}/{id}`: refused, as DreamFactory does.
+async fn create_by_id() -> Result<HttpResponse> {
     Err(DfError::bad_request(
         "Create record by identifier not currently supported.",
     ))
 }
 
+macro_rules! create_by_id_endpoint {
+    ($path:literal, $tag:literal, $name:ident) => {
+        /// Not supported (DreamFactory's answer): records are created on the list path.
+        #[utoipa::path(post, path = $path, tag = $tag,
+            params(("id" = i64, Path, description = "Any id")),
+            security(("session_token" = []), ("bearer" = [])),
+            responses((status = 400, description = "Create record by identifier not currently supported.", body = ErrorEnvelope)))]
+        pub async fn $name() -> Result<HttpResponse> {
+            create_by_id().await
+        }
+    };
+}
+
+create_by_id_endpoint!("/api/v2/system/user/{id}", "users", create_user_by_id);
+create_by_id_endpoint!("/api/v2/system/admin/{id}", "admins", create_admin_by_id);
+
 macro_rules! write_endpoints {
     ($list_path:literal, $one_path:literal, $kind:expr, $tag:literal,
-     $create:ident, $update_many:ident, $update_one:ident, $delete_many:ident, $delete_one:ident) => {
+     $create:ident, $update_many:ident, $update_one:ident, $replace_many:ident, $replace_one:ident,
+     $delete_many:ident, $delete_one:ident) => {
         /// Creates records (`{"resource":[...]}` or a bare array); `continue`, `rollback`.
         #[utoipa::path(post, path = $list_path, tag = $tag,
             params(
@@ -639,7 +658,7 @@ macro_rules! write_endpoints {
                 ("rollback" = Option<String>, Query, description = "Undo everything if a record fails"),
                 ("send_invite" = Option<String>, Query, description = "Create without a password and mail an invitation code"),
             ),
-            request_body = Object,
+            request_body = crate::wire::NewRecords,
             security(("session_token" = []), ("bearer" = [])),
             responses(
                 (status = 201, description = "{\"resource\":[{\"id\":N},...]}", body = Object),
@@ -669,7 +688,7 @@ macro_rules! write_endpoints {
                 ("rollback" = Option<String>, Query, description = "Undo everything if a record fails"),
                 ("send_invite" = Option<String>, Query, description = "Mail a new invitation code first (users who have not set a password)"),
             ),
-            request_body = Object,
+            request_body = crate::wire::RecordChanges,
             security(("session_token" = []), ("bearer" = [])),
             responses(
                 (status = 200, description = "{\"resource\":[{\"id\":N},...]}", body = Object),
@@ -689,6 +708,35 @@ macro_rules! write_endpoints {
             update_many($kind, caller, state, p, body).await
         }
 
+        /// `PUT`: the same as `PATCH` (fields not sent stay as they are, as in DreamFactory).
+        #[utoipa::path(put, path = $list_path, tag = $tag,
+            params(
+                ("ids" = Option<String>, Query, description = "Comma-separated ids"),
+                ("fields" = Option<String>, Query, description = "What each result shows (default id)"),
+                ("continue" = Option<String>, Query, description = "Go on after a failing record"),
+                ("rollback" = Option<String>, Query, description = "Undo everything if a record fails"),
+                ("send_invite" = Option<String>, Query, description = "Mail a new invitation code first (users who have not set a password)"),
+            ),
+            request_body = crate::wire::RecordChanges,
+            security(("session_token" = []), ("bearer" = [])),
+            responses(
+                (status = 200, description = "{\"resource\":[{\"id\":N},...]}", body = Object),
+                (status = 400, description = "No records, the batch error, or an invitation for a user who already set a password", body = ErrorEnvelope),
+                (status = 401, description = "Expired or invalid token", body = ErrorEnvelope),
+                (status = 403, description = "Not an admin, or the token was revoked", body = ErrorEnvelope),
+                (status = 404, description = "send_invite for an unknown id", body = ErrorEnvelope),
+                (status = 500, description = "The invitation mail could not be sent (nothing was changed)", body = ErrorEnvelope),
+                (status = 503, description = "send_invite without a configured mail server (nothing was changed)", body = ErrorEnvelope),
+            ))]
+        pub async fn $replace_many(
+            caller: Caller,
+            state: web::Data<State>,
+            p: web::Query<WriteParams>,
+            body: web::Json<Value>,
+        ) -> Result<HttpResponse> {
+            update_many($kind, caller, state, p, body).await
+        }
+
         /// Changes one record (partial; `PUT` is the same).
         #[utoipa::path(patch, path = $one_path, tag = $tag,
             params(
@@ -696,7 +744,7 @@ macro_rules! write_endpoints {
                 ("fields" = Option<String>, Query, description = "What the result shows (default id)"),
                 ("send_invite" = Option<String>, Query, description = "Mail a new invitation code first (users who have not set a password)"),
             ),
-            request_body = Object,
+            request_body = crate::wire::RecordChange,
             security(("session_token" = []), ("bearer" = [])),
             responses(
                 (status = 200, description = "{\"id\":N}", body = Object),
@@ -709,6 +757,35 @@ macro_rules! write_endpoints {
                 (status = 503, description = "send_invite without a configured mail server (nothing was changed)", body = ErrorEnvelope),
             ))]
         pub async fn $update_one(
+            caller: Caller,
+            state: web::Data<State>,
+            id: web::Path<String>,
+            p: web::Query<WriteParams>,
+            body: web::Json<Value>,
+        ) -> Result<HttpResponse> {
+            update_one($kind, caller, state, id, p, body).await
+        }
+
+        /// `PUT`: the same as `PATCH` on one record.
+        #[utoipa::path(put, path = $one_path, tag = $tag,
+            params(
+                ("id" = i64, Path, description = "The record's id"),
+                ("fields" = Option<String>, Query, description = "What the result shows (default id)"),
+                ("send_invite" = Option<String>, Query, description = "Mail a new invitation code first (users who have not set a password)"),
+            ),
+            request_body = crate::wire::RecordChange,
+            security(("session_token" = []), ("bearer" = [])),
+            responses(
+                (status = 200, description = "{\"id\":N}", body = Object),
+                (status = 400, description = "Invalid data, or a user of the other kind (admin endpoint)", body = ErrorEnvelope),
+                (status = 401, description = "Expired or invalid token", body = ErrorEnvelope),
+                (status = 403, description = "Not an admin, an admin via /system/user, or a revoked token", body = ErrorEnvelope),
+                (status = 404, description = "No such record", body = ErrorEnvelope),
+                (status = 409, description = "The email is taken, or the last active admin", body = ErrorEnvelope),
+                (status = 500, description = "The invitation mail could not be sent (nothing was changed)", body = ErrorEnvelope),
+                (status = 503, description = "send_invite without a configured mail server (nothing was changed)", body = ErrorEnvelope),
+            ))]
+        pub async fn $replace_one(
             caller: Caller,
             state: web::Data<State>,
             id: web::Path<String>,
@@ -772,6 +849,8 @@ write_endpoints!(
     create_users,
     update_users,
     update_user,
+    replace_users,
+    replace_user,
     delete_users,
     delete_user
 );
@@ -783,6 +862,8 @@ write_endpoints!(
     create_admins,
     update_admins,
     update_admin,
+    replace_admins,
+    replace_admin,
     delete_admins,
     delete_admin
 );
