@@ -19,7 +19,7 @@ use lettre::message::{Mailbox, MultiPart};
 use lettre::{Message, SmtpTransport, Transport};
 use usergate_core::{Mail, MailError, Mailer};
 
-pub use templates::{Rendered, render};
+pub use templates::{Rendered, escape as escape_html, render};
 
 /// Why mail could not be set up (a configuration error, reported at start).
 #[derive(Debug, thiserror::Error)]

@@ -71,7 +71,9 @@ fn code_mail(m: &CodeMail, subject: &str, lead: &str, action: &str, link: &str) 
     }
 }
 
-fn escape(s: &str) -> String {
+/// Escapes text for HTML content and attribute values (`& < > " '`); the server's pages use it
+/// too, so that a mail and the page it links to escape alike.
+pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
