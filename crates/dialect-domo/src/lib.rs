@@ -130,16 +130,8 @@ fn too_large(cap: usize) -> DomoError {
 
 /// JSON extractor failures in Domo's envelope, without echoing the body.
 fn json_error(e: JsonPayloadError, cap: usize) -> DomoError {
-    match BodyError::from(&e) {
-        BodyError::TooLarge => too_large(cap),
-        BodyError::Empty => DomoError::bad_request("The request body must not be empty"),
-        BodyError::Malformed { line, column } | BodyError::WrongType { line, column } => {
-            DomoError::bad_request(format!(
-                "The request body is not valid JSON (line {line}, column {column})"
-            ))
-        }
-        BodyError::ContentType | BodyError::Unreadable => {
-            DomoError::bad_request("The request body could not be read")
-        }
+    match BodyError::from(&e).sentence() {
+        None => too_large(cap),
+        Some(message) => DomoError::bad_request(message),
     }
 }

@@ -102,16 +102,8 @@ fn too_large(cap: usize) -> ApiError {
 
 /// JSON extractor failures in this dialect's envelope, without echoing the body.
 fn json_error(e: JsonPayloadError, cap: usize) -> ApiError {
-    match BodyError::from(&e) {
-        BodyError::TooLarge => too_large(cap),
-        BodyError::Empty => ApiError::invalid("The request body must not be empty"),
-        BodyError::Malformed { line, column } | BodyError::WrongType { line, column } => {
-            ApiError::invalid(format!(
-                "The request body is not valid JSON (line {line}, column {column})"
-            ))
-        }
-        BodyError::ContentType | BodyError::Unreadable => {
-            ApiError::invalid("The request body could not be read")
-        }
+    match BodyError::from(&e).sentence() {
+        None => too_large(cap),
+        Some(message) => ApiError::invalid(message),
     }
 }

@@ -74,6 +74,23 @@ pub enum BodyError {
     Unreadable,
 }
 
+impl BodyError {
+    /// The problem in a plain sentence (no closing period), for dialects with no wording of
+    /// their own; `None` for [`BodyError::TooLarge`], which each dialect words with its cap.
+    pub fn sentence(&self) -> Option<String> {
+        match self {
+            BodyError::TooLarge => None,
+            BodyError::Empty => Some("The request body must not be empty".into()),
+            BodyError::Malformed { line, column } | BodyError::WrongType { line, column } => Some(
+                format!("The request body is not valid JSON (line {line}, column {column})"),
+            ),
+            BodyError::ContentType | BodyError::Unreadable => {
+                Some("The request body could not be read".into())
+            }
+        }
+    }
+}
+
 impl From<&JsonPayloadError> for BodyError {
     fn from(e: &JsonPayloadError) -> Self {
         match e {
