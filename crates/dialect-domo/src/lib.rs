@@ -56,7 +56,7 @@ use actix_web::error::JsonPayloadError;
 use actix_web::http::StatusCode;
 use actix_web::middleware::from_fn;
 use actix_web::{ResponseError, web};
-use usergate_web::{BodyError, reject_oversized};
+use usergate_web::{BodyError, Oversized, enforce_limits};
 
 pub use openapi::openapi;
 
@@ -92,7 +92,7 @@ pub fn configure(state: State, prefix: &'static str) -> impl FnOnce(&mut web::Se
                 }))
                 .app_data(web::PayloadConfig::new(cap))
                 .wrap(from_fn(move |req, next| {
-                    reject_oversized(cap, |cap| too_large(cap).error_response(), req, next)
+                    enforce_limits(cap, |o| oversized(o).error_response(), req, next)
                 }))
                 .wrap(from_fn(envelope))
                 .service(
@@ -122,10 +122,12 @@ pub fn configure(state: State, prefix: &'static str) -> impl FnOnce(&mut web::Se
 }
 
 fn too_large(cap: usize) -> DomoError {
-    DomoError::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        format!("The request body is too large (the limit is {cap} bytes)"),
-    )
+    oversized(Oversized::Body(cap))
+}
+
+/// A request over a size limit (413, 414, 431) in Domo's envelope.
+fn oversized(o: Oversized) -> DomoError {
+    DomoError::new(o.status(), o.sentence())
 }
 
 /// JSON extractor failures in Domo's envelope, without echoing the body.

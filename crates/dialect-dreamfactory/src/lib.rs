@@ -102,7 +102,7 @@ use std::time::Duration;
 use actix_web::error::JsonPayloadError;
 use actix_web::middleware::from_fn;
 use actix_web::{ResponseError, web};
-use usergate_web::{BodyError, reject_oversized};
+use usergate_web::{BodyError, Oversized, enforce_limits};
 use utoipa::OpenApi as _;
 
 use crate::error::DfError;
@@ -154,7 +154,7 @@ pub fn configure(state: State) -> impl FnOnce(&mut web::ServiceConfig) {
                     .into()
                 }))
                 .wrap(from_fn(move |req, next| {
-                    reject_oversized(cap, |cap| too_large(cap).error_response(), req, next)
+                    enforce_limits(cap, |o| oversized(o).error_response(), req, next)
                 }))
                 .service(
                     web::resource("/system/admin/session")
@@ -223,10 +223,12 @@ pub fn configure(state: State) -> impl FnOnce(&mut web::ServiceConfig) {
 }
 
 fn too_large(cap: usize) -> DfError {
-    DfError::new(
-        actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
-        format!("The request body is too large (the limit is {cap} bytes)."),
-    )
+    oversized(Oversized::Body(cap))
+}
+
+/// A request over a size limit (413, 414, 431) in DreamFactory's envelope.
+fn oversized(o: Oversized) -> DfError {
+    DfError::new(o.status(), format!("{}.", o.sentence()))
 }
 
 /// JSON extractor failures in DreamFactory's envelope, without echoing the body.

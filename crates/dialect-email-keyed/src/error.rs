@@ -5,7 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use usergate_core::throttle::retry_after_secs;
 use usergate_core::{AuthFailure, Conflict, CoreError, Denied, FieldError, Problem};
-use usergate_web::ErrorReply;
+use usergate_web::{ErrorReply, Oversized};
 
 use crate::wire::ErrorBody;
 
@@ -18,9 +18,9 @@ pub enum ApiError {
     /// The body is not JSON, or not the JSON expected (the message says where, never what).
     #[error("bad request body: {0}")]
     Body(String),
-    /// The body is over the cap.
-    #[error("request body over {0} bytes")]
-    TooLarge(usize),
+    /// The request is over a size limit (body, request target, headers).
+    #[error("{}", .0.sentence())]
+    Oversized(Oversized),
 }
 
 impl ApiError {
@@ -34,9 +34,7 @@ impl ApiError {
                 message: "Validation Error".into(),
                 errors: Some(vec![msg.clone()]),
             },
-            ApiError::TooLarge(cap) => message(format!(
-                "The request body is too large (the limit is {cap} bytes)."
-            )),
+            ApiError::Oversized(o) => message(format!("{}.", o.sentence())),
             ApiError::Core(e) => message(core_message(e)),
         }
     }
@@ -133,7 +131,7 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::Body(_) => StatusCode::BAD_REQUEST,
-            ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Oversized(o) => o.status(),
             ApiError::Core(e) => match e {
                 CoreError::Validation(_) => StatusCode::BAD_REQUEST,
                 CoreError::NotFound => StatusCode::NOT_FOUND,

@@ -34,7 +34,7 @@ use std::time::Duration;
 use actix_web::error::JsonPayloadError;
 use actix_web::middleware::from_fn;
 use actix_web::{ResponseError, web};
-use usergate_web::{BodyError, reject_oversized};
+use usergate_web::{BodyError, Oversized, enforce_limits};
 use utoipa::OpenApi as _;
 
 use crate::error::ApiError;
@@ -71,12 +71,7 @@ pub fn configure(state: State) -> impl FnOnce(&mut web::ServiceConfig) {
                     ApiError::Body("The query string could not be read.".into()).into()
                 }))
                 .wrap(from_fn(move |req, next| {
-                    reject_oversized(
-                        cap,
-                        |cap| ApiError::TooLarge(cap).error_response(),
-                        req,
-                        next,
-                    )
+                    enforce_limits(cap, |o| ApiError::Oversized(o).error_response(), req, next)
                 }))
                 .service(web::resource("/auth/token").route(web::post().to(routes::token)))
                 .service(
@@ -98,7 +93,7 @@ pub fn configure(state: State) -> impl FnOnce(&mut web::ServiceConfig) {
 /// JSON extractor failures in this dialect's envelope, without echoing the body.
 fn json_error(e: JsonPayloadError, cap: usize) -> ApiError {
     let message = match BodyError::from(&e) {
-        BodyError::TooLarge => return ApiError::TooLarge(cap),
+        BodyError::TooLarge => return ApiError::Oversized(Oversized::Body(cap)),
         BodyError::ContentType => {
             "The request body must be sent as Content-Type: application/json.".into()
         }

@@ -39,10 +39,9 @@ pub mod routes;
 pub mod wire;
 
 use actix_web::error::JsonPayloadError;
-use actix_web::http::StatusCode;
 use actix_web::middleware::from_fn;
 use actix_web::{ResponseError, web};
-use usergate_web::{BodyError, reject_oversized};
+use usergate_web::{BodyError, Oversized, enforce_limits};
 
 pub use openapi::openapi;
 
@@ -75,7 +74,7 @@ pub fn configure(state: State) -> impl FnOnce(&mut web::ServiceConfig) {
                     ApiError::invalid("The query string could not be read").into()
                 }))
                 .wrap(from_fn(move |req, next| {
-                    reject_oversized(cap, |cap| too_large(cap).error_response(), req, next)
+                    enforce_limits(cap, |o| oversized(o).error_response(), req, next)
                 }))
                 .service(
                     web::resource("/users")
@@ -93,11 +92,12 @@ pub fn configure(state: State) -> impl FnOnce(&mut web::ServiceConfig) {
 }
 
 fn too_large(cap: usize) -> ApiError {
-    ApiError::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "payload_too_large",
-        format!("The request body is too large (the limit is {cap} bytes)"),
-    )
+    oversized(Oversized::Body(cap))
+}
+
+/// A request over a size limit (413, 414, 431) in this dialect's envelope.
+fn oversized(o: Oversized) -> ApiError {
+    ApiError::new(o.status(), o.code(), o.sentence())
 }
 
 /// JSON extractor failures in this dialect's envelope, without echoing the body.
