@@ -161,7 +161,8 @@ async fn issue(
         ("scope" = Option<String>, Query, pattern = "^[a-z]+( [a-z]+)*$", description = "Space-separated scopes (account, audit, buzz, dashboard, data, user); all of the client's when absent; one the client lacks is 400 invalid_scope"),
     ),
     request_body(content = String, content_type = "application/x-www-form-urlencoded",
-        description = "Optional: grant_type=client_credentials&scope=user"),
+        description = "Optional: grant_type=client_credentials&scope=user",
+        example = "grant_type=client_credentials&scope=user"),
     security(("client_basic" = [])),
     responses(
         (status = 200, description = "The token", body = TokenResponse),

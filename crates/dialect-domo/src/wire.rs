@@ -145,6 +145,7 @@ pub enum RoleName {
 #[derive(Debug, serde::Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[allow(dead_code)]
+#[schema(example = json!({"name": "Leonhard Euler", "email": "leonhard.euler@example.com", "role": "Participant", "title": "Mathematician", "phone": "+41 61 555 0100", "timezone": "Europe/Zurich", "locale": "de-CH"}))]
 pub struct CreateBody {
     /// Full name.
     #[schema(
@@ -185,6 +186,7 @@ pub struct CreateBody {
 #[derive(Debug, serde::Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[allow(dead_code)]
+#[schema(example = json!({"title": "Professor", "role": "Editor", "location": "St. Petersburg"}))]
 pub struct UpdateBody {
     /// Full name.
     #[schema(

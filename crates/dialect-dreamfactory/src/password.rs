@@ -20,6 +20,7 @@ type Result<T> = std::result::Result<T, DfError>;
 
 /// The body: the invited user's email, the code from the mail, the new password.
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"email": "tomo@example.com", "code": "Q2xkZ3V5b2Z0aGVyZWFyZ2FyZGVuMDE", "new_password": "another horse battery staple"}))]
 pub struct PasswordByCode {
     /// The account's email.
     #[schema(example = "tomo@example.com", format = Email, required = true, nullable = false)]

@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 
 /// `POST .../session`.
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"email": "admin@usergate.local", "password": "correct horse battery staple"}))]
 pub struct LoginRequest {
     /// The user's email.
     #[schema(
@@ -94,6 +95,7 @@ pub struct NewRecord {
 /// A change to a record: any of the fields (with `id` when the record names its user).
 #[derive(Debug, Deserialize, ToSchema)]
 #[allow(dead_code)]
+#[schema(example = json!({"first_name": "Tomo", "last_name": "Kato", "name": "Tomo Kato", "is_active": true}))]
 pub struct RecordChange {
     /// The user (records without `?ids=`).
     #[schema(nullable = false)]
@@ -124,6 +126,7 @@ pub struct RecordChange {
 /// `{"resource":[...]}` of records to create.
 #[derive(Debug, Deserialize, ToSchema)]
 #[allow(dead_code)]
+#[schema(example = json!({"resource": [{"email": "tomo@example.com", "first_name": "Tomo", "last_name": "Kato", "name": "Tomo Kato", "password": "correct horse battery staple"}]}))]
 pub struct NewRecords {
     /// At least one.
     #[schema(min_items = 1)]
@@ -133,6 +136,7 @@ pub struct NewRecords {
 /// `{"resource":[...]}` of changes.
 #[derive(Debug, Deserialize, ToSchema)]
 #[allow(dead_code)]
+#[schema(example = json!({"resource": [{"id": 2, "name": "Tomo K.", "phone": "+81 3 5555 0100"}]}))]
 pub struct RecordChanges {
     /// At least one.
     #[schema(min_items = 1)]

@@ -802,6 +802,8 @@ macro_rules! write_endpoints {
                 ("continue" = Option<String>, Query, description = "Go on after a failing record"),
                 ("rollback" = Option<String>, Query, description = "Undo everything if a record fails"),
             ),
+            request_body(content = Object, description = "Optional, instead of `?ids=`: the records to delete",
+                example = json!({"resource": [{"id": 2}, {"id": 3}]})),
             security(("session_token" = []), ("bearer" = [])),
             responses(
                 (status = 200, description = "{\"resource\":[{\"id\":N},...]}", body = Object),

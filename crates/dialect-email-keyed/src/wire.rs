@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 
 /// `POST /api/auth/token`.
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"email": "admin@usergate.local", "password": "correct horse battery staple"}))]
 pub struct TokenRequest {
     /// The user's email.
     #[schema(example = "admin@usergate.local", format = Email, required = true, nullable = false)]
@@ -32,6 +33,7 @@ pub struct TokenResponse {
 
 /// `POST /api/users`: a new active user of type `User`.
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"email": "tomo@example.com", "password": "correct horse battery staple"}))]
 pub struct CreateUserRequest {
     /// A valid address, unique among users that are not deleted (case-insensitively).
     #[schema(example = "tomo@example.com", format = Email, required = true, nullable = false)]
@@ -43,6 +45,7 @@ pub struct CreateUserRequest {
 
 /// `PUT /api/users/{email}`: either field, or both.
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"type": "Admin", "status": "Active"}))]
 pub struct UpdateUserRequest {
     /// `User` or `Admin` (case-insensitive).
     #[serde(rename = "type")]
@@ -56,6 +59,7 @@ pub struct UpdateUserRequest {
 /// `PATCH /api/users/{email}`: the new password (`password` is accepted as an alias).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(example = json!({"newPassword": "another horse battery staple"}))]
 pub struct ChangePasswordRequest {
     /// At least 10 characters, different from the current password.
     #[serde(alias = "password")]

@@ -23,7 +23,8 @@
 //!   Malformed keys count against the anonymous limit; well-formed wrong ones also against the
 //!   failed-login throttles (429 `rate_limited` with `Retry-After`).
 //! - A body over the cap is 413 with code `payload_too_large`; a body that is not JSON 400
-//!   `invalid_request`.
+//!   `invalid_request`. A path and query string over 8 KiB is 414 `uri_too_long`; headers over
+//!   32 KiB 431 `headers_too_large` (usergate-web's limits, the same for every dialect).
 //! - `POST` answers with `Location: /v1/users/usr_<id>`.
 //!
 //! # Search

@@ -154,6 +154,7 @@ pub enum StatusWord {
 #[derive(Debug, serde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)]
+#[schema(example = json!({"name": "Grace Hopper", "email": "grace@example.com", "role": "user", "password": "correct horse battery staple"}))]
 pub struct CreateUser {
     /// Display name (not blank).
     #[schema(
@@ -189,6 +190,7 @@ pub struct CreateUser {
 #[derive(Debug, serde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)]
+#[schema(example = json!({"name": "Grace B. Hopper", "role": "admin", "avatar": "https://img.example.com/grace.png"}))]
 pub struct UpdateUser {
     /// Display name (not blank).
     #[schema(
