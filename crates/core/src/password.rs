@@ -3,9 +3,8 @@
 
 use std::sync::{Condvar, Mutex};
 
-use argon2::password_hash::phc::PasswordHash;
-use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 
 use crate::domain::Password;
 use crate::error::CoreError;
@@ -43,9 +42,17 @@ impl Argon2Cost {
 
 /// argon2id, at most `max_concurrent` hashes at a time, so that a burst of logins queues here
 /// instead of taking every blocking thread and all the memory.
+///
+/// Each of the `max_concurrent` slots owns its argon2 working memory (19 MiB at the OWASP
+/// cost), allocated on first use and reused for every later hash: the argon2 crate's own
+/// `hash_password`/`verify_password` allocate and free it on each call, which on glibc left a
+/// freed copy in every thread's malloc arena (1.1 GB resident after a minute of logins on two
+/// cores, measured with `bench/load.sh`). Hashes with a larger memory cost than ours (imported
+/// from elsewhere) get memory of their own for that one call.
 pub struct Argon2Hasher {
     argon2: Argon2<'static>,
-    permits: Semaphore,
+    blocks: usize,
+    slots: Slots,
     dummy: String,
 }
 
@@ -54,77 +61,149 @@ impl Argon2Hasher {
     pub fn new(cost: Argon2Cost, max_concurrent: usize) -> Result<Self, CoreError> {
         let params = Params::new(cost.m_kib, cost.t, cost.p, None)
             .map_err(|e| CoreError::Internal(format!("argon2 parameters: {e}")))?;
-        let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
+        let blocks = params.block_count();
+        let mut hasher = Argon2Hasher {
+            argon2: Argon2::new(Algorithm::Argon2id, Version::V0x13, params),
+            blocks,
+            slots: Slots::new(max_concurrent.max(1)),
+            dummy: String::new(),
+        };
         let mut seed = [0u8; 24];
         getrandom::fill(&mut seed).map_err(|e| CoreError::Internal(format!("getrandom: {e}")))?;
-        let dummy = argon2
-            .hash_password(&seed)
-            .map_err(|e| CoreError::Internal(format!("argon2: {e}")))?
-            .to_string();
-        Ok(Argon2Hasher {
-            argon2,
-            permits: Semaphore::new(max_concurrent.max(1)),
-            dummy,
-        })
+        hasher.dummy = hasher.hash_bytes(&seed)?;
+        Ok(hasher)
+    }
+
+    fn hash_bytes(&self, password: &[u8]) -> Result<String, CoreError> {
+        let fail = |e: &dyn std::fmt::Display| CoreError::Internal(format!("argon2: {e}"));
+        let mut salt = [0u8; 16];
+        getrandom::fill(&mut salt).map_err(|e| fail(&e))?;
+        let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
+        self.compute(&self.argon2, password, &salt, &mut out)
+            .map_err(|e| fail(&e))?;
+        let phc = PasswordHash {
+            algorithm: Algorithm::Argon2id.ident(),
+            version: Some(Version::V0x13.into()),
+            params: ParamsString::try_from(self.argon2.params()).map_err(|e| fail(&e))?,
+            salt: Some(Salt::new(&salt).map_err(|e| fail(&e))?),
+            hash: Some(Output::new(&out).map_err(|e| fail(&e))?),
+        };
+        Ok(phc.to_string())
+    }
+
+    /// Runs `argon2` in a slot's memory (or, for a larger cost than ours, memory of its own).
+    fn compute(
+        &self,
+        argon2: &Argon2<'_>,
+        password: &[u8],
+        salt: &[u8],
+        out: &mut [u8],
+    ) -> Result<(), argon2::Error> {
+        let needed = argon2.params().block_count();
+        let mut slot = self.slots.acquire();
+        if needed > self.blocks {
+            return argon2.hash_password_into_with_memory(
+                password,
+                salt,
+                out,
+                vec![Block::default(); needed],
+            );
+        }
+        if slot.memory.len() < needed {
+            slot.memory.resize(self.blocks, Block::default());
+        }
+        argon2.hash_password_into_with_memory(password, salt, out, &mut slot.memory[..needed])
     }
 }
 
 impl PasswordHasher for Argon2Hasher {
     fn hash(&self, password: &Password) -> Result<String, CoreError> {
-        let _permit = self.permits.acquire();
-        self.argon2
-            .hash_password(password.expose().as_bytes())
-            .map(|h| h.to_string())
-            .map_err(|e| CoreError::Internal(format!("argon2: {e}")))
+        self.hash_bytes(password.expose().as_bytes())
     }
 
     fn verify(&self, candidate: &str, phc: &str) -> bool {
         let Ok(parsed) = PasswordHash::new(phc) else {
             return false;
         };
-        let _permit = self.permits.acquire();
-        self.argon2
-            .verify_password(candidate.as_bytes(), &parsed)
-            .is_ok()
+        let (Some(salt), Some(expected)) = (&parsed.salt, &parsed.hash) else {
+            return false;
+        };
+        let Ok(algorithm) = Algorithm::try_from(parsed.algorithm.as_str()) else {
+            return false;
+        };
+        let Ok(version) = parsed.version.map_or(Ok(Version::V0x13), Version::try_from) else {
+            return false;
+        };
+        let Ok(params) = Params::try_from(&parsed) else {
+            return false;
+        };
+        let argon2 = Argon2::new(algorithm, version, params);
+        let mut out = vec![0u8; expected.len()];
+        if self
+            .compute(&argon2, candidate.as_bytes(), salt.as_ref(), &mut out)
+            .is_err()
+        {
+            return false;
+        }
+        // `Output`'s equality is constant-time.
+        Output::new(&out).is_ok_and(|computed| &computed == expected)
     }
 
     fn verify_dummy(&self, candidate: &str) {
-        let dummy = self.dummy.clone();
-        let _ = self.verify(candidate, &dummy);
+        let _ = self.verify(candidate, &self.dummy);
     }
 }
 
-/// A counting semaphore for blocking threads.
-struct Semaphore {
-    free: Mutex<usize>,
+/// A counting semaphore for blocking threads whose permits carry argon2 working memory.
+struct Slots {
+    state: Mutex<SlotState>,
     freed: Condvar,
 }
 
-struct Permit<'a>(&'a Semaphore);
+struct SlotState {
+    free: usize,
+    memory: Vec<Vec<Block>>,
+}
 
-impl Semaphore {
+/// A held slot: its memory goes back to the pool when dropped.
+struct Slot<'a> {
+    slots: &'a Slots,
+    memory: Vec<Block>,
+}
+
+impl Slots {
     fn new(n: usize) -> Self {
-        Semaphore {
-            free: Mutex::new(n),
+        Slots {
+            state: Mutex::new(SlotState {
+                free: n,
+                memory: Vec::new(),
+            }),
             freed: Condvar::new(),
         }
     }
 
-    fn acquire(&self) -> Permit<'_> {
-        let mut free = self.free.lock().unwrap_or_else(|p| p.into_inner());
-        while *free == 0 {
-            free = self.freed.wait(free).unwrap_or_else(|p| p.into_inner());
+    fn acquire(&self) -> Slot<'_> {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        while state.free == 0 {
+            state = self.freed.wait(state).unwrap_or_else(|p| p.into_inner());
         }
-        *free -= 1;
-        Permit(self)
+        state.free -= 1;
+        let memory = state.memory.pop().unwrap_or_default();
+        Slot {
+            slots: self,
+            memory,
+        }
     }
 }
 
-impl Drop for Permit<'_> {
+impl Drop for Slot<'_> {
     fn drop(&mut self) {
-        let mut free = self.0.free.lock().unwrap_or_else(|p| p.into_inner());
-        *free += 1;
-        self.0.freed.notify_one();
+        let mut state = self.slots.state.lock().unwrap_or_else(|p| p.into_inner());
+        state.free += 1;
+        if !self.memory.is_empty() {
+            state.memory.push(std::mem::take(&mut self.memory));
+        }
+        self.slots.freed.notify_one();
     }
 }
 
@@ -161,6 +240,64 @@ mod tests {
     }
 
     #[test]
+    fn hashes_agree_with_the_argon2_crate_both_ways() {
+        use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
+        let h = cheap();
+        let pw = PasswordPolicy::default()
+            .check("password", "correct horse")
+            .expect("ok");
+        let ours = h.hash(&pw).expect("hash");
+        let parsed = PasswordHash::new(&ours).expect("a PHC string");
+        let crate_argon2 = Argon2::default();
+        assert!(
+            crate_argon2
+                .verify_password(b"correct horse", &parsed)
+                .is_ok()
+        );
+        assert!(
+            crate_argon2
+                .verify_password(b"correct horsE", &parsed)
+                .is_err()
+        );
+        // Theirs, with other costs (larger memory than ours, argon2i, more lanes), verify here.
+        for (algorithm, m, t, p) in [
+            (Algorithm::Argon2id, 19_456, 2, 1),
+            (Algorithm::Argon2i, 128, 3, 2),
+            (Algorithm::Argon2d, 64, 1, 1),
+        ] {
+            let params = Params::new(m, t, p, None).expect("params");
+            let theirs = Argon2::new(algorithm, Version::V0x13, params)
+                .hash_password(b"correct horse")
+                .expect("hash")
+                .to_string();
+            assert!(h.verify("correct horse", &theirs), "{theirs}");
+            assert!(!h.verify("correct horsE", &theirs), "{theirs}");
+        }
+    }
+
+    #[test]
+    fn slots_keep_their_memory_and_no_more() {
+        let h = cheap();
+        let pw = PasswordPolicy::default()
+            .check("password", "correct horse")
+            .expect("ok");
+        std::thread::scope(|scope| {
+            for _ in 0..8 {
+                scope.spawn(|| {
+                    for _ in 0..4 {
+                        let phc = h.hash(&pw).expect("hash");
+                        assert!(h.verify("correct horse", &phc));
+                    }
+                });
+            }
+        });
+        let state = h.slots.state.lock().expect("lock");
+        assert_eq!(state.free, 2);
+        assert!(state.memory.len() <= 2, "{} buffers", state.memory.len());
+        assert!(state.memory.iter().all(|m| m.len() == h.blocks));
+    }
+
+    #[test]
     fn owasp_cost_is_accepted() {
         assert!(Argon2Hasher::new(Argon2Cost::OWASP, 1).is_ok());
     }
@@ -169,7 +306,7 @@ mod tests {
     fn semaphore_bounds_concurrency() {
         use std::sync::Arc;
         use std::sync::atomic::{AtomicUsize, Ordering};
-        let sem = Arc::new(Semaphore::new(2));
+        let sem = Arc::new(Slots::new(2));
         let inside = Arc::new(AtomicUsize::new(0));
         let peak = Arc::new(AtomicUsize::new(0));
         let threads: Vec<_> = (0..8)
