@@ -301,7 +301,7 @@ both!(settings_agree_across_instances, |db: TestDb| {
 
 both!(migrations_are_idempotent, |db: TestDb| {
     let applied = Store::migrate(db.url()).expect("first");
-    assert_eq!(applied.len(), 5);
+    assert_eq!(applied.len(), 6);
     assert!(Store::migrate(db.url()).expect("second").is_empty());
     assert!(Store::open(db.url(), None).expect("open").ping().is_ok());
 });
@@ -387,3 +387,69 @@ both!(schema_rs_matches_the_migrated_database, |db: TestDb| {
         );
     }
 });
+
+both!(
+    the_unfiltered_total_stays_exact_through_every_write,
+    |db: TestDb| {
+        use usergate_core::query::Cond;
+        let store = open(&db);
+        // The counter's total (no condition) against a real count (a condition that always holds).
+        let totals = || {
+            let q = |cond| Query {
+                cond,
+                order: Vec::new(),
+                page: Page {
+                    limit: 1,
+                    offset: 0,
+                },
+                count: true,
+            };
+            let counted = ports::read(&store, |repo| Ok(repo.query(&q(None))?)).expect("query");
+            let real = ports::read(&store, |repo| Ok(repo.query(&q(Some(Cond::All(vec![]))))?))
+                .expect("query");
+            (counted.total, real.total)
+        };
+        let users: Vec<_> = (0..4)
+            .map(|i| {
+                ports::write(&store, |repo| {
+                    Ok(repo.insert(&record(&format!("t{i}@example.com")))?)
+                })
+                .expect("insert")
+            })
+            .collect();
+        assert_eq!(totals(), (Some(4), Some(4)));
+        let update = |id, u: UserUpdate| {
+            ports::write(&store, |repo| Ok(repo.update(id, &u).map(drop)?)).expect("update");
+        };
+        // A rename changes nothing; a soft delete counts once.
+        update(
+            users[0].id,
+            UserUpdate {
+                name: Some("Renamed".into()),
+                ..UserUpdate::default()
+            },
+        );
+        assert_eq!(totals(), (Some(4), Some(4)));
+        let at = chrono::Utc::now().naive_utc();
+        update(
+            users[1].id,
+            UserUpdate {
+                deleted_at: Some(at),
+                ..UserUpdate::default()
+            },
+        );
+        assert_eq!(totals(), (Some(3), Some(3)));
+        // A purged user (its invitation could not be sent) is gone outright; so is a purged
+        // user who was already deleted, without counting twice.
+        ports::write(&store, |repo| Ok(repo.purge(users[2].id)?)).expect("purge");
+        ports::write(&store, |repo| Ok(repo.purge(users[1].id)?)).expect("purge");
+        assert_eq!(totals(), (Some(2), Some(2)));
+        // A failed transaction leaves the counter as it was.
+        let failed: Result<(), CoreError> = ports::write(&store, |repo| {
+            repo.insert(&record("t9@example.com"))?;
+            Err(CoreError::Internal("roll back".into()))
+        });
+        assert!(failed.is_err());
+        assert_eq!(totals(), (Some(2), Some(2)));
+    }
+);
