@@ -20,41 +20,11 @@ PG=${USERGATE_BENCH_PG:-postgres://postgres@127.0.0.1:5432}
 PORT=${PORT:-18090}
 WORK=target/bench
 mkdir -p "$WORK"
+. bench/lib.sh
 
 # SKIP_BUILD=1 measures the release binary as it is (e.g. a baseline built from an older commit).
 [ -n "${SKIP_BUILD:-}" ] || cargo build --release --locked -q -p usergate-server
 BIN=target/release/usergate
-
-seed_pg() {
-  psql -q "$1" -v ON_ERROR_STOP=1 <<SQL
-INSERT INTO users (email, email_normalized, name, role, status, credentials_version, attributes,
-                   created_at, updated_at)
-SELECT 'user' || g || '@bench.example', 'user' || g || '@bench.example',
-       'Person ' || g || ' tag' || lpad((g % 100)::text, 2, '0') || 'x', 'user', 'active', 1, '{}',
-       timestamp '2026-01-01' + g * interval '1 millisecond',
-       timestamp '2026-01-01' + g * interval '1 millisecond'
-FROM generate_series(1, $N) AS g;
-ANALYZE users;
-SQL
-}
-
-seed_sqlite() {
-  sqlite3 "$1" <<SQL
-PRAGMA journal_mode = WAL;
-PRAGMA synchronous = OFF;
-BEGIN;
-WITH RECURSIVE g(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM g WHERE x < $N)
-INSERT INTO users (email, email_normalized, name, role, status, credentials_version, attributes,
-                   created_at, updated_at)
-SELECT 'user' || x || '@bench.example', 'user' || x || '@bench.example',
-       'Person ' || x || ' tag' || printf('%02d', x % 100) || 'x', 'user', 'active', 1, '{}',
-       strftime('%Y-%m-%d %H:%M:%f', '2026-01-01', '+' || (x / 1000.0) || ' seconds'),
-       strftime('%Y-%m-%d %H:%M:%f', '2026-01-01', '+' || (x / 1000.0) || ' seconds')
-FROM g;
-COMMIT;
-ANALYZE;
-SQL
-}
 
 run() {
   local backend=$1 url=$2
@@ -62,7 +32,7 @@ run() {
   "$BIN" migrate --database-url "$url" >/dev/null
   "$BIN" admin create --database-url "$url" --email bench-admin@bench.example >/dev/null
   local t0=$SECONDS
-  "seed_$backend" "$url"
+  "seed_$backend" "$url" "$N"
   echo "seeded in $((SECONDS - t0)) s"
   local key
   key=$("$BIN" api-keys create --database-url "$url" --owner bench-admin@bench.example | sed -n 's/^api_key: //p')

@@ -1,0 +1,85 @@
+# Shared by the bench scripts: bulk seeding with a progress bar.
+#
+# seed_pg URL N [HASH]      INSERT ... SELECT generate_series, in ten transactions
+# seed_sqlite PATH N [HASH] the same with a recursive CTE
+#
+# Users are user1..userN@bench.example, named "Person g tagNNx" (NN = g mod 100, so a search for
+# "tag42x" matches 1%), role user, active; HASH (a PHC string) is their password hash, if any.
+
+progress() { # done total
+  local width=40 filled=$(($1 * 40 / $2))
+  printf '\r  [%-*s] %3d%%  %d users' "$width" "$(printf '%*s' "$filled" '' | tr ' ' '#')" $(($1 * 100 / $2)) "$1" >&2
+  [ "$1" -lt "$2" ] || printf '\n' >&2
+}
+
+seed_pg() {
+  local url=$1 n=$2 hash=${3:-} step=$(( ($2 + 9) / 10 )) from=1
+  local hash_sql="NULL"
+  [ -z "$hash" ] || hash_sql="'$hash'"
+  # Building the secondary indexes once at the end is several times faster than maintaining
+  # them (the trigram GIN ones above all) row by row: keep their definitions, drop, re-create.
+  local indexes
+  indexes=$(psql -tA "$url" -c "SELECT indexdef || ';' FROM pg_indexes WHERE tablename = 'users'
+    AND indexname NOT IN (SELECT conname FROM pg_constraint WHERE conrelid = 'users'::regclass)")
+  psql -q "$url" -c "SELECT 'DROP INDEX ' || string_agg(quote_ident(indexname), ', ') FROM pg_indexes
+    WHERE tablename = 'users' AND indexname NOT IN
+    (SELECT conname FROM pg_constraint WHERE conrelid = 'users'::regclass)" -tA | psql -q "$url"
+  while [ "$from" -le "$n" ]; do
+    local to=$((from + step - 1)); [ "$to" -le "$n" ] || to=$n
+    psql -q "$url" -v ON_ERROR_STOP=1 <<SQL
+INSERT INTO users (email, email_normalized, name, role, status, password_hash, credentials_version,
+                   attributes, created_at, updated_at)
+SELECT 'user' || g || '@bench.example', 'user' || g || '@bench.example',
+       'Person ' || g || ' tag' || lpad((g % 100)::text, 2, '0') || 'x', 'user', 'active',
+       $hash_sql, 1, '{}',
+       timestamp '2026-01-01' + g * interval '1 millisecond',
+       timestamp '2026-01-01' + g * interval '1 millisecond'
+FROM generate_series($from, $to) AS g;
+SQL
+    progress "$to" "$n"
+    from=$((to + 1))
+  done
+  echo "  re-creating $(grep -c . <<<"$indexes") indexes" >&2
+  psql -q "$url" -v ON_ERROR_STOP=1 <<<"SET maintenance_work_mem = '256MB'; $indexes"
+  psql -q "$url" -c "ANALYZE users"
+}
+
+seed_sqlite() {
+  local path=$1 n=$2 hash=${3:-} step=$(( ($2 + 9) / 10 )) from=1
+  local hash_sql="NULL"
+  [ -z "$hash" ] || hash_sql="'$hash'"
+  # The same for the search table: keep the triggers that feed it, drop them, fill it once for
+  # the seeded rows (their names are ASCII: the sqlite3 shell's lower() suffices).
+  local triggers
+  local which="type = 'trigger' AND name LIKE 'users_search%'"
+  triggers=$(sqlite3 "$path" "SELECT sql || ';' FROM sqlite_master WHERE $which")
+  sqlite3 "$path" "SELECT 'DROP TRIGGER ' || name || ';' FROM sqlite_master WHERE $which" | sqlite3 "$path"
+  while [ "$from" -le "$n" ]; do
+    local to=$((from + step - 1)); [ "$to" -le "$n" ] || to=$n
+    sqlite3 "$path" >/dev/null <<SQL
+PRAGMA journal_mode = WAL;
+PRAGMA synchronous = OFF;
+BEGIN;
+WITH RECURSIVE g(x) AS (SELECT $from UNION ALL SELECT x + 1 FROM g WHERE x < $to)
+INSERT INTO users (email, email_normalized, name, role, status, password_hash, credentials_version,
+                   attributes, created_at, updated_at)
+SELECT 'user' || x || '@bench.example', 'user' || x || '@bench.example',
+       'Person ' || x || ' tag' || printf('%02d', x % 100) || 'x', 'user', 'active',
+       $hash_sql, 1, '{}',
+       strftime('%Y-%m-%d %H:%M:%f', '2026-01-01', '+' || (x / 1000.0) || ' seconds'),
+       strftime('%Y-%m-%d %H:%M:%f', '2026-01-01', '+' || (x / 1000.0) || ' seconds')
+FROM g;
+COMMIT;
+SQL
+    progress "$to" "$n"
+    from=$((to + 1))
+  done
+  echo "  filling the search table" >&2
+  sqlite3 "$path" <<SQL
+INSERT INTO users_search (rowid, name, email)
+    SELECT id, lower(name), email_normalized FROM users
+    WHERE deleted_at IS NULL AND email_normalized LIKE 'user%@bench.example';
+$triggers
+ANALYZE;
+SQL
+}
