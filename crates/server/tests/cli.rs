@@ -2,18 +2,9 @@
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
-fn usergate() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_usergate"));
-    // The operator's environment must not leak into these tests.
-    for (k, _) in std::env::vars() {
-        if k.starts_with("USERGATE_") || k == "DATABASE_URL" {
-            c.env_remove(k);
-        }
-    }
-    c
-}
+mod common;
+use common::usergate;
 
 #[test]
 fn openapi_prints_the_committed_documents() {
@@ -134,20 +125,7 @@ fn serve_bootstraps_an_admin_logs_json_and_stops_on_sigterm() {
     let stderr = child.stderr.take().expect("stderr");
     let mut logs = Vec::new();
     let mut lines = BufReader::new(stderr).lines();
-    let started = Instant::now();
-    let addr = loop {
-        let line = lines.next().expect("serve exited early").expect("line");
-        let json: serde_json::Value =
-            serde_json::from_str(&line).unwrap_or_else(|_| panic!("not a JSON log line: {line}"));
-        logs.push(line.clone());
-        if json["message"] == "usergate is listening" {
-            break json["addr"].as_str().expect("addr").to_owned();
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "no listening line"
-        );
-    };
+    let addr = common::listening_addr(&mut lines, &mut logs);
     assert!(addr.starts_with("127.0.0.1:"));
     let pid = child.id().to_string();
     let killed = Command::new("kill")

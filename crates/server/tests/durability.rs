@@ -7,7 +7,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
@@ -15,18 +15,14 @@ use awc::Client;
 use serde_json::{Value, json};
 use usergate_store::testdb::TestDb;
 
+mod common;
+
 const ADMIN: &str = "admin@durable.test";
 const PASSWORD: &str = "durable password 01";
 
 /// Starts `usergate serve` on `url`; its address. Its logs are drained by a thread.
 fn serve(url: &str) -> (Child, String) {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_usergate"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("USERGATE_") || k == "DATABASE_URL" {
-            c.env_remove(k);
-        }
-    }
-    let mut child = c
+    let mut child = common::usergate()
         .args(["serve", "--listen", "127.0.0.1:0", "--shutdown-drain", "0s"])
         .args(["--database-url", url, "--admin-email", ADMIN])
         .args(["--admin-password", PASSWORD, "--workers", "2"])
@@ -44,18 +40,7 @@ fn serve(url: &str) -> (Child, String) {
         .expect("spawn usergate");
     let stderr = child.stderr.take().expect("stderr");
     let mut lines = BufReader::new(stderr).lines();
-    let started = Instant::now();
-    let addr = loop {
-        let line = lines.next().expect("serve exited early").expect("line");
-        let json: Value = serde_json::from_str(&line).unwrap_or(Value::Null);
-        if json["message"] == "usergate is listening" {
-            break json["addr"].as_str().expect("addr").to_owned();
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "no listening line"
-        );
-    };
+    let addr = common::listening_addr(&mut lines, &mut Vec::new());
     // One log line per request: keep the pipe drained.
     std::thread::spawn(move || lines.map_while(Result::ok).for_each(drop));
     (child, addr)
