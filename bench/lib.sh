@@ -3,8 +3,32 @@
 # seed_pg URL N [HASH]      INSERT ... SELECT generate_series, in ten transactions
 # seed_sqlite PATH N [HASH] the same with a recursive CTE
 #
-# Users are user1..userN@bench.example, named "Person g tagNNx" (NN = g mod 100, so a search for
-# "tag42x" matches 1%), role user, active; HASH (a PHC string) is their password hash, if any.
+# Users are user1..userN@bench.example, named "Person g WORD", role user, active; HASH (a PHC
+# string) is their password hash, if any. WORD is one of 100 six-letter words, by g mod 100, so a
+# search for `group_word 42` matches 1% of users. The words are pseudo-random letters (a
+# bijection of the group number onto 26^6), so that, as in real names, a term's trigrams are
+# rare: an earlier seed named everyone "... tagNNx", and the trigram "tag" in every row made
+# each search read the whole index.
+
+# The word of group K (0..99), and the SQL expression that computes it from EXPR with the
+# backend's CHR function (PostgreSQL chr, SQLite char): both the same formula.
+group_word() {
+  local v=$(( (($1 * 48271 + 11) * 69621) % 308915776 )) word="" i
+  for i in 0 1 2 3 4 5; do
+    word+=$(printf "\\$(printf '%03o' $((97 + v % 26)))")
+    v=$((v / 26))
+  done
+  printf '%s' "$word"
+}
+
+word_sql() { # EXPR CHR
+  local v="(CAST(($1) AS bigint) % 100 * 48271 + 11) * 69621 % 308915776" sql="" div=1 i
+  for i in 0 1 2 3 4 5; do
+    sql+="${sql:+ || }$2(CAST(97 + ($v) / $div % 26 AS integer))"
+    div=$((div * 26))
+  done
+  printf '%s' "$sql"
+}
 
 progress() { # done total
   local width=40 filled=$(($1 * 40 / $2))
@@ -30,7 +54,7 @@ seed_pg() {
 INSERT INTO users (email, email_normalized, name, role, status, password_hash, credentials_version,
                    attributes, created_at, updated_at)
 SELECT 'user' || g || '@bench.example', 'user' || g || '@bench.example',
-       'Person ' || g || ' tag' || lpad((g % 100)::text, 2, '0') || 'x', 'user', 'active',
+       'Person ' || g || ' ' || $(word_sql g chr), 'user', 'active',
        $hash_sql, 1, '{}',
        timestamp '2026-01-01' + g * interval '1 millisecond',
        timestamp '2026-01-01' + g * interval '1 millisecond'
@@ -64,7 +88,7 @@ WITH RECURSIVE g(x) AS (SELECT $from UNION ALL SELECT x + 1 FROM g WHERE x < $to
 INSERT INTO users (email, email_normalized, name, role, status, password_hash, credentials_version,
                    attributes, created_at, updated_at)
 SELECT 'user' || x || '@bench.example', 'user' || x || '@bench.example',
-       'Person ' || x || ' tag' || printf('%02d', x % 100) || 'x', 'user', 'active',
+       'Person ' || x || ' ' || $(word_sql x char), 'user', 'active',
        $hash_sql, 1, '{}',
        strftime('%Y-%m-%d %H:%M:%f', '2026-01-01', '+' || (x / 1000.0) || ' seconds'),
        strftime('%Y-%m-%d %H:%M:%f', '2026-01-01', '+' || (x / 1000.0) || ' seconds')

@@ -25,6 +25,8 @@ RESULTS=bench/results
 PASSWORD="bench password 01"
 mkdir -p "$WORK" "$RESULTS"
 . bench/lib.sh
+# The search term: a word in the names of 1% of the users.
+TERM=$(group_word 42)
 
 if ! command -v wrk >/dev/null; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
@@ -164,7 +166,7 @@ bench_backend() {
   AUTH="X-DreamFactory-Session-Token: $df"
   row "$backend" dreamfactory "get one" "$cname" "$ceiling" GET "/api/v2/system/user/{id}"
   row "$backend" dreamfactory "list 20" "$cname" "$ceiling" GET "/api/v2/system/user?limit=20"
-  row "$backend" dreamfactory "list 20, filter like tag42x" "$cname" "$ceiling" GET "/api/v2/system/user?limit=20&filter=name%20like%20%27%25tag42x%25%27"
+  row "$backend" dreamfactory "list 20, filter like $TERM" "$cname" "$ceiling" GET "/api/v2/system/user?limit=20&filter=name%20like%20%27%25$TERM%25%27"
   row "$backend" dreamfactory "create" "$cname" "$ceiling" POST "/api/v2/system/user" "{\"resource\":[$user]}"
   row "$backend" dreamfactory "update" "$cname" "$ceiling" PATCH "/api/v2/system/user/{id}" '{"name":"Renamed {n}"}'
   AUTH="Authorization: bearer $domo"
@@ -175,7 +177,7 @@ bench_backend() {
   AUTH="Authorization: Bearer $key"
   row "$backend" generic "get one" "$cname" "$ceiling" GET "/v1/users/usr_{id}"
   row "$backend" generic "list 20 (exact total)" "$cname" "$ceiling" GET "/v1/users?limit=20"
-  row "$backend" generic "list 20, search tag42x (exact total)" "$cname" "$ceiling" GET "/v1/users?limit=20&search=tag42x"
+  row "$backend" generic "list 20, search $TERM (exact total)" "$cname" "$ceiling" GET "/v1/users?limit=20&search=$TERM"
   row "$backend" generic "create" "$cname" "$ceiling" POST "/v1/users" "$user"
   row "$backend" generic "update" "$cname" "$ceiling" PATCH "/v1/users/usr_{id}" '{"name":"Renamed {n}"}'
 

@@ -41,7 +41,7 @@ run() {
   local pid=$!
   trap 'kill $pid 2>/dev/null || true' EXIT
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
-  python3 bench/search_timing.py "http://127.0.0.1:$PORT" "$key" "$backend"
+  python3 bench/search_timing.py "http://127.0.0.1:$PORT" "$key" "$backend" "$(group_word 7)"
   kill "$pid"; wait "$pid" 2>/dev/null || true
   trap - EXIT
 }

@@ -1,6 +1,7 @@
 """Times sequential requests from one keep-alive client: p50, p99 and mean in ms.
 
-Usage: python3 search_timing.py BASE_URL API_KEY LABEL. Standard library only.
+Usage: python3 search_timing.py BASE_URL API_KEY LABEL TERM (a word in 1% of the names, see
+bench/lib.sh). Standard library only.
 """
 
 import http.client
@@ -15,7 +16,7 @@ RUNS = 60
 
 
 def main():
-    base, key, label = sys.argv[1:4]
+    base, key, label, term = sys.argv[1:5]
     host = urllib.parse.urlparse(base).netloc
     conn = http.client.HTTPConnection(host, timeout=60)
     headers = {"Authorization": f"Bearer {key}"}
@@ -32,7 +33,7 @@ def main():
         ("/healthz (baseline)", "/healthz"),
         ("list, page 1 of 20, no filter", "/v1/users?limit=20"),
         ("list, page 1000 of 20, no filter", "/v1/users?limit=20&page=1000"),
-        ("search 'tag07x' (1% of users)", "/v1/users?limit=20&search=tag07x"),
+        (f"search '{term}' (1% of users)", f"/v1/users?limit=20&search={term}"),
         ("search 'user123456@' (one user)", "/v1/users?limit=20&search=user123456%40"),
         ("search 'zq' (2 characters, no match)", "/v1/users?limit=20&search=zq"),
     ]
