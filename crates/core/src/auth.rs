@@ -166,15 +166,12 @@ impl AuthService {
         credentials_version: i64,
         jti: Option<&str>,
     ) -> CoreResult<Principal> {
-        let (record, revoked) = ports::read(&*self.store, |repo| {
-            let revoked = match jti {
-                Some(jti) => repo.is_token_revoked(jti)?,
-                None => false,
-            };
-            Ok((repo.principal(id)?, revoked))
+        let found = ports::read(&*self.store, |repo| match jti {
+            Some(jti) => Ok(repo.token_principal(id, jti)?),
+            None => Ok(repo.principal(id)?.map(|r| (r, false))),
         })?;
-        match record {
-            Some(r)
+        match found {
+            Some((r, revoked))
                 if !revoked
                     && !r.deleted
                     && r.status == Status::Active

@@ -137,6 +137,16 @@ pub trait UserRepo {
     fn credentials_by_id(&mut self, id: UserId) -> Result<Option<Credentials>, RepoError>;
     /// The principal fields of any user by id, deleted or not.
     fn principal(&mut self, id: UserId) -> Result<Option<PrincipalRecord>, RepoError>;
+    /// [`UserRepo::principal`] and whether the token `jti` was revoked. A store answers both
+    /// in one statement: every request with a revocable token asks.
+    fn token_principal(
+        &mut self,
+        id: UserId,
+        jti: &str,
+    ) -> Result<Option<(PrincipalRecord, bool)>, RepoError> {
+        let revoked = self.is_token_revoked(jti)?;
+        Ok(self.principal(id)?.map(|p| (p, revoked)))
+    }
     /// How many non-deleted, active admins with a password exist.
     fn count_login_capable_admins(&mut self) -> Result<i64, RepoError>;
     /// Serialises every transaction that may reduce the set of active admins, so that two

@@ -1,7 +1,9 @@
 //! Connections: one enum over PostgreSQL and SQLite, the backend chosen from the URL, a pool,
 //! per-connection SQLite pragmas, transactions, and embedded migrations.
 
-use std::time::Duration;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
@@ -95,33 +97,100 @@ impl Backend {
     }
 }
 
+/// How long a connection that last finished its work without a storage error is trusted without
+/// a check query when it is taken from the pool (HikariCP's `aliveBypassWindowMs`, same value).
+/// A busy pool then sends no `SELECT 1` before each unit of work, which on PostgreSQL was two of
+/// the five statements of an authenticated read; an idle one still checks what it hands out.
+pub const ALIVE_BYPASS: Duration = Duration::from_millis(500);
+
+/// A pooled connection, with what the pool knows about its health.
+pub struct Pooled {
+    conn: DbConnection,
+    /// When it was last given back to the pool.
+    returned: Instant,
+    /// The pool's epoch when it was last known good; a storage failure on any connection starts
+    /// a new epoch, so that every connection is checked before its next use.
+    epoch: u64,
+    pool_epoch: Arc<AtomicU64>,
+}
+
+impl Pooled {
+    /// Marks every connection of the pool for a check before its next use: this one's work
+    /// failed in storage (a dropped socket, a restarted server), and the others may have died
+    /// with it.
+    pub fn distrust(&mut self) {
+        self.pool_epoch.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Whether the connection answers a check query now.
+    pub fn alive(&mut self) -> bool {
+        self.conn.ping().is_ok()
+    }
+
+    fn trusted(&self) -> bool {
+        self.epoch == self.pool_epoch.load(Ordering::SeqCst)
+            && self.returned.elapsed() < ALIVE_BYPASS
+    }
+}
+
+impl std::ops::Deref for Pooled {
+    type Target = DbConnection;
+    fn deref(&self) -> &DbConnection {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for Pooled {
+    fn deref_mut(&mut self) -> &mut DbConnection {
+        &mut self.conn
+    }
+}
+
 /// Makes pooled connections by backend, so that a bad URL says what is wrong (diesel's own
 /// multi-connection `establish` only says "invalid connection url").
 #[derive(Debug)]
-pub struct Manager(Backend);
+pub struct Manager {
+    backend: Backend,
+    epoch: Arc<AtomicU64>,
+}
 
 impl ManageConnection for Manager {
-    type Connection = DbConnection;
+    type Connection = Pooled;
     type Error = StoreError;
 
-    fn connect(&self) -> Result<DbConnection, StoreError> {
-        self.0.connect()
+    fn connect(&self) -> Result<Pooled, StoreError> {
+        // Read first: a connection made during a new epoch's start is checked once more.
+        let epoch = self.epoch.load(Ordering::SeqCst);
+        Ok(Pooled {
+            conn: self.backend.connect()?,
+            returned: Instant::now(),
+            epoch,
+            pool_epoch: Arc::clone(&self.epoch),
+        })
     }
 
-    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), StoreError> {
-        conn.ping().map_err(StoreError::Query)
+    fn is_valid(&self, conn: &mut Pooled) -> Result<(), StoreError> {
+        if conn.trusted() {
+            return Ok(());
+        }
+        let epoch = self.epoch.load(Ordering::SeqCst);
+        conn.conn.ping().map_err(StoreError::Query)?;
+        conn.epoch = epoch;
+        Ok(())
     }
 
-    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+    fn has_broken(&self, conn: &mut Pooled) -> bool {
+        conn.returned = Instant::now();
         // A connection given back inside a transaction (a panic mid-work) is dropped.
-        conn.is_broken()
+        conn.conn.is_broken()
     }
 }
 
 /// A pool of connections to one database.
 pub type Pool = r2d2::Pool<Manager>;
 
-/// Builds the pool. SQLite gets fewer connections: it has one writer anyway.
+/// Builds the pool. SQLite gets fewer connections: it has one writer anyway. Connections are
+/// checked when taken unless they proved themselves within [`ALIVE_BYPASS`].
 pub fn pool(backend: &Backend, max_size: Option<u32>) -> Result<Pool, StoreError> {
     let default = match backend {
         Backend::Postgres(_) => 16,
@@ -131,7 +200,10 @@ pub fn pool(backend: &Backend, max_size: Option<u32>) -> Result<Pool, StoreError
         .max_size(max_size.unwrap_or(default))
         .min_idle(Some(1))
         .connection_timeout(Duration::from_secs(10))
-        .build(Manager(backend.clone()))
+        .build(Manager {
+            backend: backend.clone(),
+            epoch: Arc::new(AtomicU64::new(0)),
+        })
         .map_err(|e| StoreError::Connect(e.to_string()))
 }
 
@@ -169,26 +241,25 @@ pub fn migrate(backend: &Backend) -> Result<Vec<String>, StoreError> {
     }
 }
 
-/// Runs `f` in a read-write transaction. SQLite's begins `IMMEDIATE` (it takes the write lock
-/// at once, so a transaction that reads then writes waits for the busy timeout instead of
-/// failing on a stale snapshot). The outer result is the transaction's own (begin, commit,
-/// rollback), the inner one what `f` returned.
-pub fn write_transaction<T, E>(
-    conn: &mut DbConnection,
-    f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
-) -> QueryResult<Result<T, E>> {
+/// Begins a read-write transaction. SQLite's begins `IMMEDIATE` (it takes the write lock at
+/// once, so a transaction that reads then writes waits for the busy timeout instead of failing
+/// on a stale snapshot).
+pub fn begin_write(conn: &mut DbConnection) -> QueryResult<()> {
     match conn {
-        DbConnection::Pg(c) => AnsiTransactionManager::begin_transaction(c)?,
+        DbConnection::Pg(c) => AnsiTransactionManager::begin_transaction(c),
         DbConnection::Sqlite(c) => {
-            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")
         }
     }
-    let result = f(conn);
-    match result {
-        Ok(_) => DbConnection::commit_transaction(conn)?,
-        Err(_) => DbConnection::rollback_transaction(conn)?,
+}
+
+/// Ends the transaction [`begin_write`] began: commits it if `ok`, rolls it back otherwise.
+pub fn end_write(conn: &mut DbConnection, ok: bool) -> QueryResult<()> {
+    if ok {
+        DbConnection::commit_transaction(conn)
+    } else {
+        DbConnection::rollback_transaction(conn)
     }
-    Ok(result)
 }
 
 /// Takes the transaction-scoped lock that serialises changes to the set of admins

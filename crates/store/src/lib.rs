@@ -23,7 +23,7 @@ use diesel::r2d2;
 use usergate_core::CoreError;
 use usergate_core::ports::{RepoError, SettingsStore, UserStore, Work};
 
-pub use db::{Backend, DbConnection, Pool};
+pub use db::{Backend, DbConnection, Pool, Pooled};
 pub use error::StoreError;
 pub use repo::Repo;
 
@@ -71,14 +71,51 @@ impl Store {
 impl UserStore for Store {
     fn write(&self, work: Work<'_>) -> Result<(), CoreError> {
         let mut conn = self.conn()?;
-        db::write_transaction(&mut conn, |c| work(&mut Repo(c)))
-            .map_err(|e| RepoError::from(StoreError::Query(e)))?
+        if let Err(e) = db::begin_write(&mut conn) {
+            // A connection trusted without a check (see `db::ALIVE_BYPASS`) that died meanwhile
+            // fails here, before anything is written: take another once.
+            if conn.alive() {
+                return Err(storage(e));
+            }
+            conn.distrust();
+            drop(conn);
+            conn = self.conn()?;
+            db::begin_write(&mut conn).map_err(storage)?;
+        }
+        let result = work(&mut Repo(&mut conn));
+        let ended = db::end_write(&mut conn, result.is_ok()).map_err(storage);
+        distrust_on_failure(&mut conn, ended.and(result))
     }
 
     fn read(&self, work: Work<'_>) -> Result<(), CoreError> {
         let mut conn = self.conn()?;
-        work(&mut Repo(&mut conn))
+        let result = work(&mut Repo(&mut conn));
+        if matches!(result, Err(CoreError::Internal(_))) && !conn.alive() {
+            // The connection died (see `db::ALIVE_BYPASS`): a read is run again on another.
+            conn.distrust();
+            drop(conn);
+            let mut conn = self.conn()?;
+            let again = work(&mut Repo(&mut conn));
+            return distrust_on_failure(&mut conn, again);
+        }
+        distrust_on_failure(&mut conn, result)
     }
+}
+
+fn storage(e: diesel::result::Error) -> CoreError {
+    RepoError::from(StoreError::Query(e)).into()
+}
+
+/// A unit of work that failed in storage (not on a rule) may have lost its connection: the
+/// pool checks every connection before handing it out again.
+fn distrust_on_failure(
+    conn: &mut db::Pooled,
+    result: Result<(), CoreError>,
+) -> Result<(), CoreError> {
+    if matches!(result, Err(CoreError::Internal(_))) {
+        conn.distrust();
+    }
+    result
 }
 
 impl SettingsStore for Store {
@@ -86,7 +123,7 @@ impl SettingsStore for Store {
         let mut conn = self.pool.get().map_err(StoreError::Pool)?;
         let inserted = diesel::insert_into(settings::table)
             .values((settings::key.eq(key), settings::value.eq(init)))
-            .execute(&mut *conn);
+            .execute(&mut **conn);
         match inserted {
             Ok(_) => {}
             Err(diesel::result::Error::DatabaseError(
@@ -98,7 +135,7 @@ impl SettingsStore for Store {
         Ok(settings::table
             .find(key)
             .select(settings::value)
-            .first(&mut *conn)
+            .first(&mut **conn)
             .map_err(StoreError::Query)?)
     }
 }

@@ -189,6 +189,42 @@ fn to_users(rows: Vec<UserRow>) -> Result<Vec<User>, RepoError> {
     rows.into_iter().map(User::try_from).collect()
 }
 
+/// The columns a principal is read from.
+const PRINCIPAL_COLUMNS: (
+    users::id,
+    users::role,
+    users::status,
+    users::credentials_version,
+    users::deleted_at,
+) = (
+    users::id,
+    users::role,
+    users::status,
+    users::credentials_version,
+    users::deleted_at,
+);
+
+#[derive(Queryable)]
+struct PrincipalRow {
+    id: i64,
+    role: String,
+    status: String,
+    credentials_version: i64,
+    deleted_at: Option<NaiveDateTime>,
+}
+
+impl PrincipalRow {
+    fn record(self) -> Result<PrincipalRecord, RepoError> {
+        Ok(PrincipalRecord {
+            id: UserId::new(self.id),
+            role: parse(&self.role)?,
+            status: parse(&self.status)?,
+            credentials_version: self.credentials_version,
+            deleted: self.deleted_at.is_some(),
+        })
+    }
+}
+
 impl UserRepo for Repo<'_> {
     fn insert(&mut self, u: &NewUserRecord) -> Result<User, RepoError> {
         let p = &u.profile;
@@ -223,40 +259,62 @@ impl UserRepo for Repo<'_> {
     }
 
     fn find(&mut self, key: &UserKey) -> Result<Option<User>, RepoError> {
-        let query = match key {
-            UserKey::Id(id) => Self::live().filter(users::id.eq(id.get())),
-            UserKey::Email(e) => {
-                Self::live().filter(users::email_normalized.eq(e.normalized().to_owned()))
-            }
-        };
-        let row: Option<UserRow> = query.first(self.0).optional().db()?;
+        // Not boxed: a query of a fixed shape is prepared once per connection and cached
+        // (diesel caches statements whose SQL is known from their type).
+        let live = users::table.filter(users::deleted_at.is_null());
+        let row: Option<UserRow> = match key {
+            UserKey::Id(id) => live.filter(users::id.eq(id.get())).first(self.0),
+            UserKey::Email(e) => live
+                .filter(users::email_normalized.eq(e.normalized()))
+                .first(self.0),
+        }
+        .optional()
+        .db()?;
         row.map(User::try_from).transpose()
     }
 
     fn query(&mut self, q: &Query) -> Result<Found<User>, RepoError> {
         let engine = query::Engine::of(self.0);
-        let rows: Vec<UserRow> = query::ordered(query::matching(q, engine), &q.order)
-            .limit(i64::from(q.page.limit))
-            .offset(i64::try_from(q.page.offset).unwrap_or(i64::MAX))
-            .load(self.0)
-            .db()?;
-        let total = match (q.count, &q.cond) {
-            (false, _) => None,
+        let page = |query| {
+            query::ordered(query, &q.order)
+                .limit(i64::from(q.page.limit))
+                .offset(i64::try_from(q.page.offset).unwrap_or(i64::MAX))
+        };
+        let (rows, total) = match (q.count, &q.cond) {
+            (false, _) => (page(query::matching(q, engine)).load(self.0).db()?, None),
             // Every live user: the counter the triggers of migration 000006 keep exact.
             (true, None) => {
+                let rows: Vec<UserRow> = page(query::matching(q, engine)).load(self.0).db()?;
                 let row: LiveCount = diesel::sql_query("SELECT n FROM live_user_count")
                     .get_result(self.0)
                     .db()?;
-                Some(u64::try_from(row.n).unwrap_or(0))
+                (rows, Some(row.n))
             }
+            // The matches are found once: the page and their number come from one scan (a
+            // window count is taken before LIMIT applies). Only a page past the end, which
+            // has no row to carry it, counts on its own.
             (true, Some(_)) => {
-                let n: i64 = query::matching(q, engine).count().get_result(self.0).db()?;
-                Some(u64::try_from(n).unwrap_or(0))
+                let counted: Vec<(UserRow, i64)> = page(query::matching(q, engine))
+                    .select((
+                        users::all_columns,
+                        diesel::dsl::sql::<diesel::sql_types::BigInt>("count(*) OVER ()"),
+                    ))
+                    .load(self.0)
+                    .db()?;
+                let total = match counted.first() {
+                    Some((_, n)) => *n,
+                    None if q.page.offset == 0 => 0,
+                    None => query::matching(q, engine).count().get_result(self.0).db()?,
+                };
+                (
+                    counted.into_iter().map(|(row, _)| row).collect(),
+                    Some(total),
+                )
             }
         };
         Ok(Found {
             items: to_users(rows)?,
-            total,
+            total: total.map(|n| u64::try_from(n).unwrap_or(0)),
         })
     }
 
@@ -321,28 +379,32 @@ impl UserRepo for Repo<'_> {
     }
 
     fn principal(&mut self, id: UserId) -> Result<Option<PrincipalRecord>, RepoError> {
-        let row: Option<(i64, String, String, i64, Option<NaiveDateTime>)> = users::table
+        let row: Option<PrincipalRow> = users::table
+            .find(id.get())
+            .select(PRINCIPAL_COLUMNS)
+            .first(self.0)
+            .optional()
+            .db()?;
+        row.map(PrincipalRow::record).transpose()
+    }
+
+    fn token_principal(
+        &mut self,
+        id: UserId,
+        jti: &str,
+    ) -> Result<Option<(PrincipalRecord, bool)>, RepoError> {
+        // One statement for what a request with a revocable token needs on every call.
+        let row: Option<(PrincipalRow, bool)> = users::table
             .find(id.get())
             .select((
-                users::id,
-                users::role,
-                users::status,
-                users::credentials_version,
-                users::deleted_at,
+                PRINCIPAL_COLUMNS,
+                diesel::dsl::exists(revoked_tokens::table.find(jti.to_owned())),
             ))
             .first(self.0)
             .optional()
             .db()?;
-        row.map(|(id, role, status, credentials_version, deleted_at)| {
-            Ok(PrincipalRecord {
-                id: UserId::new(id),
-                role: parse(&role)?,
-                status: parse(&status)?,
-                credentials_version,
-                deleted: deleted_at.is_some(),
-            })
-        })
-        .transpose()
+        row.map(|(p, revoked)| Ok((p.record()?, revoked)))
+            .transpose()
     }
 
     fn count_login_capable_admins(&mut self) -> Result<i64, RepoError> {

@@ -228,6 +228,17 @@ both!(revoked_tokens_are_kept_until_they_expire, |db: TestDb| {
     revoke("b", now + hour);
     assert!(revoked("a") && revoked("b"));
     assert!(!revoked("stale"), "pruned once its token expired");
+    // The one-statement read of a request's caller agrees with the two separate reads.
+    let user = insert(&store, "holder@example.com").expect("insert");
+    let with_token = |id: UserId, jti: &str| {
+        ports::read(&store, |repo| Ok(repo.token_principal(id, jti)?)).expect("read")
+    };
+    let principal = ports::read(&store, |repo| Ok(repo.principal(user.id)?))
+        .expect("read")
+        .expect("principal");
+    assert_eq!(with_token(user.id, "a"), Some((principal, true)));
+    assert_eq!(with_token(user.id, "c"), Some((principal, false)));
+    assert_eq!(with_token(UserId::new(999_999), "a"), None);
 });
 
 both!(
@@ -453,3 +464,46 @@ both!(
         assert_eq!(totals(), (Some(2), Some(2)));
     }
 );
+
+/// Connections used within the last half second are handed out without a check query
+/// (`db::ALIVE_BYPASS`). When the server drops them all (a restart, an administrator's
+/// `pg_terminate_backend`), the next read and the next write still succeed: the dead connection
+/// is found, every pooled connection is checked again, and the unit of work runs once more on a
+/// good one (a write only when it failed at `BEGIN`, before anything was written).
+#[test]
+fn dead_connections_are_replaced_without_failing_the_next_request() {
+    let db = TestDb::postgres();
+    let store = open(&db);
+    let name = db
+        .url()
+        .rsplit('/')
+        .next()
+        .expect("database name")
+        .to_owned();
+    let kill_all = || {
+        use diesel::prelude::*;
+        let admin = format!("{}/postgres", usergate_store::testdb::pg_admin_url());
+        let mut conn = diesel::PgConnection::establish(&admin).expect("admin connection");
+        diesel::sql_query(format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+        ))
+        .execute(&mut conn)
+        .expect("terminate");
+    };
+    // Several connections in the pool, all just used.
+    std::thread::scope(|s| {
+        for i in 0..4 {
+            let store = &store;
+            s.spawn(move || insert(store, &format!("warm{i}@example.com")).expect("insert"));
+        }
+    });
+    kill_all();
+    assert_eq!(
+        list(&store, 10, 0).len(),
+        4,
+        "a read after the connections died"
+    );
+    kill_all();
+    insert(&store, "after@example.com").expect("a write after the connections died");
+    assert_eq!(list(&store, 10, 0).len(), 5);
+}
