@@ -93,7 +93,12 @@ impl TestApp {
 
     /// A second instance on the same database (as several instances behind a load balancer).
     pub async fn another_instance(&self) -> Running {
-        usergate_server::start(serve_args(self.db.url(), &[]), false)
+        self.another_instance_with(&[]).await
+    }
+
+    /// A second instance on the same database, with extra `serve` flags.
+    pub async fn another_instance_with(&self, flags: Flags<'_>) -> Running {
+        usergate_server::start(serve_args(self.db.url(), flags), false)
             .await
             .unwrap_or_else(|e| panic!("second instance did not start: {e}"))
     }

@@ -7,6 +7,7 @@ use chrono::NaiveDateTime;
 use std::sync::Arc;
 
 use crate::access::Principal;
+use crate::cache::{AuthCache, Entry, Key};
 use crate::domain::{Role, Status, UserId, normalize_email};
 use crate::error::{AuthFailure, CoreError, CoreResult};
 use crate::password::PasswordHasher;
@@ -45,6 +46,7 @@ pub struct AuthService {
     pub(crate) clock: Arc<dyn Clock>,
     limits: Arc<Limiters>,
     pub(crate) digest: SecretDigest,
+    pub(crate) cache: Arc<AuthCache>,
 }
 
 struct Limiters {
@@ -61,12 +63,14 @@ impl AuthService {
         clock: Arc<dyn Clock>,
         limits: AuthLimits,
         digest: SecretDigest,
+        cache: Arc<AuthCache>,
     ) -> Self {
         AuthService {
             store,
             hasher,
             clock,
             digest,
+            cache,
             limits: Arc::new(Limiters {
                 anonymous: SlidingWindow::new(limits.anonymous),
                 account: SlidingWindow::new(limits.login_per_account),
@@ -166,6 +170,7 @@ impl AuthService {
         credentials_version: i64,
         jti: Option<&str>,
     ) -> CoreResult<Principal> {
+        let ticket = self.cache.ticket();
         let found = ports::read(&*self.store, |repo| match jti {
             Some(jti) => Ok(repo.token_principal(id, jti)?),
             None => Ok(repo.principal(id)?.map(|r| (r, false))),
@@ -177,15 +182,37 @@ impl AuthService {
                     && r.status == Status::Active
                     && r.credentials_version == credentials_version =>
             {
-                Ok(Principal {
+                let principal = Principal {
                     id: r.id,
                     role: r.role,
                     status: r.status,
                     credentials_version: r.credentials_version,
-                })
+                };
+                let key = token_key(id, credentials_version, jti);
+                self.cache.put(ticket, key, Entry::Principal(principal));
+                Ok(principal)
             }
             _ => Err(CoreError::Unauthenticated(AuthFailure::Revoked)),
         }
+    }
+
+    /// What [`AuthService::resolve`] answered for the same token since the database last
+    /// changed, if the cache knows (see [`crate::cache`]). No I/O: async code may call it.
+    pub fn resolve_cached(
+        &self,
+        id: UserId,
+        credentials_version: i64,
+        jti: Option<&str>,
+    ) -> Option<Principal> {
+        match self.cache.get(&token_key(id, credentials_version, jti))? {
+            Entry::Principal(p) => Some(p),
+            _ => None,
+        }
+    }
+
+    /// The cache of resolved credentials, for the store's watcher to enable and empty.
+    pub fn cache(&self) -> &Arc<AuthCache> {
+        &self.cache
     }
 
     /// The caller's own record (a session's "who am I"), whatever its role.
@@ -234,5 +261,13 @@ impl AuthService {
             .anonymous
             .hit(&ip, self.clock.instant())
             .map_err(|retry_after| CoreError::RateLimited { retry_after })
+    }
+}
+
+fn token_key(user: UserId, version: i64, jti: Option<&str>) -> Key {
+    Key::Token {
+        user,
+        version,
+        jti: jti.map(str::to_owned),
     }
 }

@@ -13,6 +13,7 @@
 
 pub mod access;
 pub mod auth;
+pub mod cache;
 pub mod domain;
 pub mod error;
 pub mod invites;
@@ -35,6 +36,7 @@ use std::sync::Arc;
 
 pub use access::{Actor, Principal};
 pub use auth::{AuthLimits, AuthService};
+pub use cache::AuthCache;
 pub use domain::{Coarse, Email, Password, PasswordPolicy, Role, Status, UserId};
 pub use error::{AuthFailure, Conflict, CoreError, CoreResult, Denied, FieldError, Problem};
 pub use mail::{CodeMail, Mail, MailError, MailSettings, Mailer};
@@ -67,6 +69,13 @@ impl Core {
         digest: SecretDigest,
         mail: Option<MailSettings>,
     ) -> Self {
+        // Every service writes through the wrapper, so that each write empties the cache of
+        // resolved credentials (disabled until a store watcher enables it).
+        let cache = Arc::new(AuthCache::new());
+        let store: Arc<dyn UserStore> = Arc::new(cache::Invalidating {
+            inner: store,
+            cache: cache.clone(),
+        });
         Core {
             users: UserService::new(
                 store.clone(),
@@ -75,7 +84,7 @@ impl Core {
                 digest.clone(),
                 mail,
             ),
-            auth: AuthService::new(store, hasher, clock, limits, digest.clone()),
+            auth: AuthService::new(store, hasher, clock, limits, digest.clone(), cache),
             policy,
         }
     }

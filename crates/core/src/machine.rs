@@ -10,6 +10,7 @@ use chrono::NaiveDateTime;
 
 use crate::access::{Actor, Principal, require_admin};
 use crate::auth::AuthService;
+use crate::cache::{Entry, Key};
 use crate::domain::{Status, UserId};
 use crate::error::{AuthFailure, CoreError, CoreResult, Denied, Problem};
 use crate::ports::{self, UserRepo};
@@ -229,6 +230,7 @@ impl AuthService {
         self.throttled(&account, from, now_i)?;
         let digest = self.digest.digest(secret);
         let now = self.clock.now();
+        let ticket = self.cache.ticket();
         let found = ports::read(&*self.store, |repo| {
             let Some(record) = repo.find_credential(id)? else {
                 return Ok(None);
@@ -256,7 +258,7 @@ impl AuthService {
                 asked.to_vec()
             }
         };
-        Ok(Authenticated {
+        let authenticated = Authenticated {
             credential,
             scopes,
             principal: Principal {
@@ -265,7 +267,43 @@ impl AuthService {
                 status: owner.status,
                 credentials_version: owner.credentials_version,
             },
-        })
+        };
+        if kind == CredentialKind::ApiKey && requested.is_none() {
+            let key = Key::Api {
+                id: id.to_owned(),
+                digest,
+            };
+            let entry = Entry::ApiKey(Box::new(authenticated.clone()));
+            self.cache.put(ticket, key, entry);
+        }
+        Ok(authenticated)
+    }
+
+    /// What [`AuthService::authenticate_credential`] answered for this API key and secret (no
+    /// scopes asked) since the database last changed, if the cache knows and the key has not
+    /// expired since (see [`crate::cache`]). The throttles apply as on the full check. No
+    /// database I/O: async code may call it.
+    pub fn authenticate_api_key_cached(
+        &self,
+        id: &str,
+        secret: &str,
+        from: Option<IpAddr>,
+    ) -> Option<CoreResult<Authenticated>> {
+        let key = Key::Api {
+            id: id.to_owned(),
+            digest: self.digest.digest(secret),
+        };
+        let Entry::ApiKey(authenticated) = self.cache.get(&key)? else {
+            return None;
+        };
+        if !authenticated.credential.is_live(self.clock.now()) {
+            return None;
+        }
+        let account = format!("{}:{id}", CredentialKind::ApiKey.as_str());
+        if let Err(e) = self.throttled(&account, from, self.clock.instant()) {
+            return Some(Err(e));
+        }
+        Some(Ok(*authenticated))
     }
 
     /// Resolves a token issued to a machine credential: the credential must still be live and
@@ -277,13 +315,48 @@ impl AuthService {
         credentials_version: i64,
     ) -> CoreResult<Principal> {
         let now = self.clock.now();
+        let ticket = self.cache.ticket();
         let live = ports::read(&*self.store, |repo| {
             live_credential(repo, credential, user, now)
         })?;
-        if !live {
+        let Some(expires_at) = live else {
             return Err(CoreError::Unauthenticated(AuthFailure::Revoked));
+        };
+        let principal = self.resolve(user, credentials_version, None)?;
+        let key = Key::Client {
+            client: credential.to_owned(),
+            user,
+            version: credentials_version,
+        };
+        let entry = Entry::Credential {
+            principal,
+            expires_at,
+        };
+        self.cache.put(ticket, key, entry);
+        Ok(principal)
+    }
+
+    /// What [`AuthService::resolve_credential`] answered for the same token since the
+    /// database last changed, if the cache knows and the credential has not expired since
+    /// (see [`crate::cache`]). No I/O: async code may call it.
+    pub fn resolve_credential_cached(
+        &self,
+        credential: &str,
+        user: UserId,
+        credentials_version: i64,
+    ) -> Option<Principal> {
+        let key = Key::Client {
+            client: credential.to_owned(),
+            user,
+            version: credentials_version,
+        };
+        match self.cache.get(&key)? {
+            Entry::Credential {
+                principal,
+                expires_at,
+            } if expires_at.is_none_or(|e| e > self.clock.now()) => Some(principal),
+            _ => None,
         }
-        self.resolve(user, credentials_version, None)
     }
 
     /// Whether a granted scope list includes `needed` (the Users API needs `user`).
@@ -296,15 +369,17 @@ impl AuthService {
     }
 }
 
+/// `Some(expiry)` when the credential is live and owned by `owner`.
 fn live_credential(
     repo: &mut dyn UserRepo,
     id: &str,
     owner: UserId,
     now: NaiveDateTime,
-) -> CoreResult<bool> {
+) -> CoreResult<Option<Option<NaiveDateTime>>> {
     Ok(repo
         .find_credential(id)?
-        .is_some_and(|r| r.credential.owner == owner && r.credential.is_live(now)))
+        .filter(|r| r.credential.owner == owner && r.credential.is_live(now))
+        .map(|r| r.credential.expires_at))
 }
 
 /// Equality that takes the same time wherever the strings differ.

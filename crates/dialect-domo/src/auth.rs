@@ -11,7 +11,7 @@ use std::time::Duration;
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
 use usergate_core::{Actor, AuthFailure, CoreError};
-use usergate_web::{bearer_token, client_ip, resolve_bearer};
+use usergate_web::{VerifiedToken, bearer_token, client_ip, resolve_bearer};
 
 use crate::State;
 use crate::error::DomoError;
@@ -56,7 +56,17 @@ impl FromRequest for Caller {
                 }
                 Ok(verified)
             };
-            let actor = resolve_bearer(&state.core, token, ip, verify, |core, v| {
+            // A cached owner still needs the token's own scope: without it, the full path
+            // answers (and refuses).
+            let cached = |core: &usergate_core::Core, v: &VerifiedToken| {
+                let client = v.claims.client_id.as_deref()?;
+                let principal =
+                    core.auth
+                        .resolve_credential_cached(client, v.user, v.credentials_version)?;
+                core.auth.require_scope(&scopes(v), USER_SCOPE).ok()?;
+                Some(principal)
+            };
+            let actor = resolve_bearer(&state.core, token, ip, verify, cached, |core, v| {
                 let client = v
                     .claims
                     .client_id
@@ -65,19 +75,22 @@ impl FromRequest for Caller {
                 let principal =
                     core.auth
                         .resolve_credential(client, v.user, v.credentials_version)?;
-                let scopes: Vec<String> = v
-                    .claims
-                    .scope
-                    .as_deref()
-                    .unwrap_or_default()
-                    .split_whitespace()
-                    .map(str::to_owned)
-                    .collect();
-                core.auth.require_scope(&scopes, USER_SCOPE)?;
+                core.auth.require_scope(&scopes(&v), USER_SCOPE)?;
                 Ok(principal)
             })
             .await?;
             Ok(Caller(actor))
         })
     }
+}
+
+/// The scopes a token carries.
+fn scopes(v: &VerifiedToken) -> Vec<String> {
+    v.claims
+        .scope
+        .as_deref()
+        .unwrap_or_default()
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect()
 }

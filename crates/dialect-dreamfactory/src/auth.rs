@@ -69,6 +69,14 @@ impl FromRequest for Caller {
                     .verify(AUDIENCE, &token)
                     .map_err(DfError::token)?;
                 let jti = verified.claims.jti.clone();
+                let cached = core.auth.resolve_cached(
+                    verified.user,
+                    verified.credentials_version,
+                    Some(&jti),
+                );
+                if let Some(principal) = cached {
+                    return Ok(Caller(Actor::User(principal)));
+                }
                 let principal = blocking(move || {
                     core.auth
                         .resolve(verified.user, verified.credentials_version, Some(&jti))

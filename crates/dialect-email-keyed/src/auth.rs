@@ -38,6 +38,10 @@ impl FromRequest for Caller {
                 |t| state.tokens.verify(AUDIENCE, t),
                 // This dialect has no logout: its tokens die with their user's credentials
                 // version only.
+                |core, v| {
+                    core.auth
+                        .resolve_cached(v.user, v.credentials_version, None)
+                },
                 |core, v| core.auth.resolve(v.user, v.credentials_version, None),
             )
             .await?;

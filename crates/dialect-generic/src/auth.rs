@@ -34,6 +34,12 @@ impl FromRequest for Caller {
                 None => AuthFailure::Missing,
                 Some(None) => AuthFailure::Invalid,
                 Some(Some((id, secret))) => {
+                    let cached = state.core.auth.authenticate_api_key_cached(id, secret, ip);
+                    match cached {
+                        Some(Ok(ok)) => return Ok(Caller(Actor::User(ok.principal))),
+                        Some(Err(e)) => return Err(e.into()),
+                        None => {}
+                    }
                     let (id, secret) = (id.to_owned(), secret.to_owned());
                     let core = state.core.clone();
                     let checked = blocking(move || {

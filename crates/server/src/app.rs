@@ -51,6 +51,9 @@ pub enum StartError {
     /// Binding the listener.
     #[error("cannot listen: {0}")]
     Io(#[from] std::io::Error),
+    /// Starting the thread that watches the database for credential changes.
+    #[error("cannot start the database watcher: {0}")]
+    Watch(std::io::Error),
 }
 
 /// A server that is accepting connections.
@@ -280,6 +283,10 @@ fn prepare(
         mail_settings(args)?,
     );
     bootstrap_admin(&core, args)?;
+    // The cache of resolved credentials answers only while this watches the database.
+    if args.credential_cache {
+        store.watch(core.auth.cache()).map_err(StartError::Watch)?;
+    }
     Ok(Prepared {
         store,
         core,

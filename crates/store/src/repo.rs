@@ -275,46 +275,29 @@ impl UserRepo for Repo<'_> {
 
     fn query(&mut self, q: &Query) -> Result<Found<User>, RepoError> {
         let engine = query::Engine::of(self.0);
-        let page = |query| {
-            query::ordered(query, &q.order)
-                .limit(i64::from(q.page.limit))
-                .offset(i64::try_from(q.page.offset).unwrap_or(i64::MAX))
-        };
-        let (rows, total) = match (q.count, &q.cond) {
-            (false, _) => (page(query::matching(q, engine)).load(self.0).db()?, None),
+        let rows: Vec<UserRow> = query::ordered(query::matching(q, engine), &q.order)
+            .limit(i64::from(q.page.limit))
+            .offset(i64::try_from(q.page.offset).unwrap_or(i64::MAX))
+            .load(self.0)
+            .db()?;
+        let total = match (q.count, &q.cond) {
+            (false, _) => None,
             // Every live user: the counter the triggers of migration 000006 keep exact.
             (true, None) => {
-                let rows: Vec<UserRow> = page(query::matching(q, engine)).load(self.0).db()?;
                 let row: LiveCount = diesel::sql_query("SELECT n FROM live_user_count")
                     .get_result(self.0)
                     .db()?;
-                (rows, Some(row.n))
+                Some(row.n)
             }
-            // The matches are found once: the page and their number come from one scan (a
-            // window count is taken before LIMIT applies). Only a page past the end, which
-            // has no row to carry it, counts on its own.
-            (true, Some(_)) => {
-                let counted: Vec<(UserRow, i64)> = page(query::matching(q, engine))
-                    .select((
-                        users::all_columns,
-                        diesel::dsl::sql::<diesel::sql_types::BigInt>("count(*) OVER ()"),
-                    ))
-                    .load(self.0)
-                    .db()?;
-                let total = match counted.first() {
-                    Some((_, n)) => *n,
-                    None if q.page.offset == 0 => 0,
-                    None => query::matching(q, engine).count().get_result(self.0).db()?,
-                };
-                (
-                    counted.into_iter().map(|(row, _)| row).collect(),
-                    Some(total),
-                )
-            }
+            // A statement of its own on purpose: with a window count (`count(*) OVER ()`) on
+            // the page's statement, PostgreSQL keeps the page's plan (walk the order's index
+            // until 20 rows match) and walks all of it to count: 1.3 s instead of 7 ms + 70 ms
+            // for a 1% search over 1,000,000 users.
+            (true, Some(_)) => Some(query::matching(q, engine).count().get_result(self.0).db()?),
         };
         Ok(Found {
             items: to_users(rows)?,
-            total: total.map(|n| u64::try_from(n).unwrap_or(0)),
+            total: total.map(|n: i64| u64::try_from(n).unwrap_or(0)),
         })
     }
 

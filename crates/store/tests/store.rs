@@ -312,7 +312,7 @@ both!(settings_agree_across_instances, |db: TestDb| {
 
 both!(migrations_are_idempotent, |db: TestDb| {
     let applied = Store::migrate(db.url()).expect("first");
-    assert_eq!(applied.len(), 6);
+    assert_eq!(applied.len(), 7);
     assert!(Store::migrate(db.url()).expect("second").is_empty());
     assert!(Store::open(db.url(), None).expect("open").ping().is_ok());
 });

@@ -84,18 +84,21 @@ impl RequestId {
 }
 
 /// Resolves a request's bearer token to its caller: `verify` checks the token itself
-/// (signature, audience, expiry), `resolve` asks core for the caller as they are now (on the
+/// (signature, audience, expiry), `cached` asks core's cache of resolved credentials (no I/O),
+/// and, when that does not know, `resolve` asks core for the caller as they are now (on the
 /// blocking pool). A request without a usable token counts against its address's anonymous
 /// limit (`RateLimited` past it), and is otherwise `Unauthenticated` with the reason.
-pub async fn resolve_bearer<V, R>(
+pub async fn resolve_bearer<V, C, R>(
     core: &usergate_core::Core,
     token: Option<String>,
     ip: Option<IpAddr>,
     verify: V,
+    cached: C,
     resolve: R,
 ) -> CoreResult<usergate_core::Actor>
 where
     V: FnOnce(&str) -> Result<VerifiedToken, usergate_core::AuthFailure>,
+    C: FnOnce(&usergate_core::Core, &VerifiedToken) -> Option<usergate_core::Principal>,
     R: FnOnce(usergate_core::Core, VerifiedToken) -> CoreResult<usergate_core::Principal>
         + Send
         + 'static,
@@ -105,6 +108,9 @@ where
         None => AuthFailure::Missing,
         Some(Err(failure)) => failure,
         Some(Ok(verified)) => {
+            if let Some(principal) = cached(core, &verified) {
+                return Ok(usergate_core::Actor::User(principal));
+            }
             let owned = core.clone();
             match blocking(move || resolve(owned, verified)).await {
                 Ok(principal) => return Ok(usergate_core::Actor::User(principal)),

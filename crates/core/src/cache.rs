@@ -1,0 +1,239 @@
+//! A cache of resolved credentials, so that an authenticated request whose credential was
+//! checked recently costs no database read and no trip to a blocking thread.
+//!
+//! Correctness comes before hits. The cache answers only while it is *enabled*, and it is
+//! enabled only while something watches the database for changes made elsewhere (the store's
+//! watcher: PostgreSQL `LISTEN`, SQLite `data_version`); a watcher that loses the database
+//! disables it, so the cache fails closed. Every write made through this process empties it
+//! before the write's caller gets its answer (see [`Invalidating`]), and a change seen by the
+//! watcher empties it too: a deactivated, deleted, demoted or re-passworded user, a revoked
+//! token and a revoked machine credential stop working at once here, and within one poll of
+//! the watcher (about 10 ms) on other instances sharing the database.
+//!
+//! A read that began before an invalidation never fills the cache afterwards: each fill carries
+//! the generation it was read under ([`AuthCache::ticket`]), and every invalidation starts a new
+//! one.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use chrono::NaiveDateTime;
+
+use crate::access::Principal;
+use crate::domain::UserId;
+use crate::error::CoreError;
+use crate::machine::Authenticated;
+use crate::ports::{UserStore, Work};
+
+/// At most this many credentials are kept; a full cache is emptied and refilled.
+pub const CAPACITY: usize = 10_000;
+
+/// What a credential was resolved from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum Key {
+    /// A user's token: the user, the credentials version it carries, its id where it can be
+    /// revoked on its own.
+    Token {
+        user: UserId,
+        version: i64,
+        jti: Option<String>,
+    },
+    /// A token issued to a machine credential on behalf of its owner.
+    Client {
+        client: String,
+        user: UserId,
+        version: i64,
+    },
+    /// An API key: its id and the keyed digest of its secret.
+    Api { id: String, digest: String },
+}
+
+/// What it resolved to.
+#[derive(Debug, Clone)]
+pub(crate) enum Entry {
+    /// The caller.
+    Principal(Principal),
+    /// The caller through a machine credential, which stops working at `expires_at`.
+    Credential {
+        principal: Principal,
+        expires_at: Option<NaiveDateTime>,
+    },
+    /// An API key's check (no scopes asked: all of the key's).
+    ApiKey(Box<Authenticated>),
+}
+
+/// The cache (one per process, shared by every dialect).
+#[derive(Debug, Default)]
+pub struct AuthCache {
+    state: Mutex<State>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    enabled: bool,
+    generation: u64,
+    entries: HashMap<Key, Entry>,
+}
+
+impl AuthCache {
+    /// A disabled, empty cache.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Starts answering (the watcher is listening), from empty.
+    pub fn enable(&self) {
+        let mut s = self.lock();
+        s.enabled = true;
+        s.generation += 1;
+        s.entries.clear();
+    }
+
+    /// Stops answering and forgets everything (the watcher lost the database).
+    pub fn disable(&self) {
+        let mut s = self.lock();
+        s.enabled = false;
+        s.generation += 1;
+        s.entries.clear();
+    }
+
+    /// Forgets everything: the database changed.
+    pub fn invalidate(&self) {
+        let mut s = self.lock();
+        s.generation += 1;
+        s.entries.clear();
+    }
+
+    /// Whether the cache answers now.
+    pub fn is_enabled(&self) -> bool {
+        self.lock().enabled
+    }
+
+    /// How many credentials it holds.
+    pub fn len(&self) -> usize {
+        self.lock().entries.len()
+    }
+
+    /// Whether it holds none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The generation a database read starts under, if the cache answers at all.
+    pub(crate) fn ticket(&self) -> Option<u64> {
+        let s = self.lock();
+        s.enabled.then_some(s.generation)
+    }
+
+    pub(crate) fn get(&self, key: &Key) -> Option<Entry> {
+        let s = self.lock();
+        if !s.enabled {
+            return None;
+        }
+        s.entries.get(key).cloned()
+    }
+
+    /// Keeps what a read under `ticket` found, unless the database changed since.
+    pub(crate) fn put(&self, ticket: Option<u64>, key: Key, entry: Entry) {
+        let mut s = self.lock();
+        if !s.enabled || ticket != Some(s.generation) {
+            return;
+        }
+        if s.entries.len() >= CAPACITY {
+            s.entries.clear();
+        }
+        s.entries.insert(key, entry);
+    }
+}
+
+/// The store as core's services see it: every write through it empties the cache once it is
+/// over (committed or not), before its caller goes on.
+pub(crate) struct Invalidating {
+    pub(crate) inner: Arc<dyn UserStore>,
+    pub(crate) cache: Arc<AuthCache>,
+}
+
+impl UserStore for Invalidating {
+    fn write(&self, work: Work<'_>) -> Result<(), CoreError> {
+        let result = self.inner.write(work);
+        self.cache.invalidate();
+        result
+    }
+
+    fn read(&self, work: Work<'_>) -> Result<(), CoreError> {
+        self.inner.read(work)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Role, Status};
+
+    fn principal(id: i64) -> Principal {
+        Principal {
+            id: UserId::new(id),
+            role: Role::Admin,
+            status: Status::Active,
+            credentials_version: 1,
+        }
+    }
+
+    fn key(id: i64) -> Key {
+        Key::Token {
+            user: UserId::new(id),
+            version: 1,
+            jti: None,
+        }
+    }
+
+    fn cached(cache: &AuthCache, id: i64) -> bool {
+        cache.get(&key(id)).is_some()
+    }
+
+    #[test]
+    fn a_disabled_cache_neither_answers_nor_fills() {
+        let cache = AuthCache::new();
+        assert_eq!(cache.ticket(), None);
+        cache.put(cache.ticket(), key(1), Entry::Principal(principal(1)));
+        assert!(!cached(&cache, 1));
+        cache.enable();
+        cache.put(cache.ticket(), key(1), Entry::Principal(principal(1)));
+        assert!(cached(&cache, 1));
+        cache.disable();
+        assert!(!cached(&cache, 1), "disabling forgets");
+        cache.enable();
+        assert!(!cached(&cache, 1), "and enabling starts empty");
+    }
+
+    #[test]
+    fn a_read_from_before_an_invalidation_is_not_kept() {
+        let cache = AuthCache::new();
+        cache.enable();
+        let before = cache.ticket();
+        cache.invalidate(); // a write committed while the read ran
+        cache.put(before, key(1), Entry::Principal(principal(1)));
+        assert!(!cached(&cache, 1));
+        cache.put(cache.ticket(), key(1), Entry::Principal(principal(1)));
+        assert!(cached(&cache, 1));
+        cache.invalidate();
+        assert!(!cached(&cache, 1) && cache.is_empty());
+    }
+
+    #[test]
+    fn a_full_cache_starts_over() {
+        let cache = AuthCache::new();
+        cache.enable();
+        for id in 0..i64::try_from(CAPACITY).expect("capacity") {
+            cache.put(cache.ticket(), key(id), Entry::Principal(principal(id)));
+        }
+        assert_eq!(cache.len(), CAPACITY);
+        cache.put(cache.ticket(), key(-1), Entry::Principal(principal(-1)));
+        assert_eq!(cache.len(), 1);
+        assert!(cached(&cache, -1));
+    }
+}

@@ -1,0 +1,103 @@
+//! The watcher: a thread that sees changes other processes make to the database, for core's
+//! cache of resolved credentials ([`usergate_core::cache`]).
+//!
+//! - PostgreSQL: one connection outside the pool `LISTEN`s on `usergate_auth`, which the
+//!   triggers of migration 000007 notify when a user's role, status, credentials version or
+//!   deletion changes, a token is revoked, or a machine credential changes (whoever writes: an
+//!   instance, the CLI, someone in `psql`).
+//! - SQLite: one connection reads `PRAGMA data_version`, which changes when any other
+//!   connection (another process, or this one's pool) commits.
+//!
+//! diesel's notifications do not wait on the socket, so both poll every [`INTERVAL`]: a change
+//! made elsewhere empties the cache within about 10 ms (the process's own writes empty it at
+//! once, in core). The cache answers only while the watcher is connected: a lost connection
+//! disables it (every request reads the database) until the watcher is back.
+
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use diesel::prelude::*;
+use diesel::sql_types::BigInt;
+use usergate_core::AuthCache;
+
+use crate::db::{Backend, DbConnection};
+use crate::error::StoreError;
+
+/// How often the watcher looks.
+pub const INTERVAL: Duration = Duration::from_millis(10);
+
+/// How long it waits before connecting again after losing the database.
+const RETRY: Duration = Duration::from_secs(1);
+
+#[derive(QueryableByName)]
+struct DataVersion {
+    #[diesel(sql_type = BigInt)]
+    data_version: i64,
+}
+
+/// Starts the watcher thread. It holds the cache weakly and ends once the cache is dropped
+/// (the server that used it stopped).
+pub fn spawn(backend: Backend, cache: &Arc<AuthCache>) -> std::io::Result<()> {
+    let cache = Arc::downgrade(cache);
+    std::thread::Builder::new()
+        .name("usergate-watch".into())
+        .spawn(move || {
+            while let Err(e) = watch(&backend, &cache) {
+                let Some(cache) = cache.upgrade() else { return };
+                cache.disable();
+                tracing::warn!(
+                    error = %e,
+                    "lost the database change feed; credentials are read from the database until it is back"
+                );
+                drop(cache);
+                std::thread::sleep(RETRY);
+            }
+        })
+        .map(drop)
+}
+
+/// Watches until the connection fails (`Err`) or the cache is dropped (`Ok`); the cache
+/// answers meanwhile.
+fn watch(backend: &Backend, cache: &Weak<AuthCache>) -> Result<(), StoreError> {
+    let mut conn = backend.connect()?;
+    let mut seen = match &mut conn {
+        DbConnection::Pg(c) => {
+            diesel::sql_query("LISTEN usergate_auth").execute(c)?;
+            0
+        }
+        DbConnection::Sqlite(c) => data_version(c)?,
+    };
+    match cache.upgrade() {
+        Some(cache) => cache.enable(),
+        None => return Ok(()),
+    }
+    loop {
+        std::thread::sleep(INTERVAL);
+        let changed = match &mut conn {
+            DbConnection::Pg(c) => {
+                let mut changed = false;
+                for notification in c.notifications_iter() {
+                    notification?;
+                    changed = true;
+                }
+                changed
+            }
+            DbConnection::Sqlite(c) => {
+                let now = data_version(c)?;
+                std::mem::replace(&mut seen, now) != now
+            }
+        };
+        let Some(cache) = cache.upgrade() else {
+            return Ok(());
+        };
+        if changed {
+            cache.invalidate();
+        }
+    }
+}
+
+fn data_version(conn: &mut diesel::SqliteConnection) -> QueryResult<i64> {
+    diesel::sql_query("PRAGMA data_version")
+        .get_result::<DataVersion>(conn)
+        .map(|v| v.data_version)
+}
