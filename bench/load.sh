@@ -62,13 +62,20 @@ row() {
   shift 5
   local out rps p50 p99 errors requests
   settle
+  # The private memory (heap, stacks: RssAnon) sampled every 100 ms while wrk runs; its peak
+  # so far, as VmHWM is for all of RSS.
+  ( while kill -0 "$PID" 2>/dev/null; do rss_kb "$PID" RssAnon; sleep 0.1; done ) >"$WORK/anon" &
+  local sampler=$!
   out=$(wrk_row "$@")
+  kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true
   read -r rps p50 p99 errors requests <<<"$out"
+  local anon; anon=$(sort -n "$WORK/anon" | tail -1)
+  PEAK_ANON=$(( ${anon:-0} / 1024 > PEAK_ANON ? ${anon:-0} / 1024 : PEAK_ANON ))
   local peak=$(( $(rss_kb "$PID" VmHWM) / 1024 ))
   local ratio
   ratio=$(awk -v a="$rps" -v b="$ceiling" 'BEGIN { printf "%.0f%%", 100 * a / b }')
-  printf '| %s | %s | %s | %s | %s ms | %s ms | %s | %s MB | %s (%s) |\n' \
-    "$backend" "$dialect" "$op" "$rps" "$p50" "$p99" "$errors/$requests" "$peak" "$ratio" "$cname" \
+  printf '| %s | %s | %s | %s | %s ms | %s ms | %s | %s MB | %s MB | %s (%s) |\n' \
+    "$backend" "$dialect" "$op" "$rps" "$p50" "$p99" "$errors/$requests" "$PEAK_ANON" "$peak" "$ratio" "$cname" \
     | tee -a "$TABLE"
 }
 
@@ -78,6 +85,7 @@ serve() { # URL: starts usergate, sets PID and READY_MS
     --anon-rate-limit 100000000/1s --login-throttle 100000000/1s \
     --login-throttle-address 100000000/1s >"$WORK/serve.log" 2>&1 &
   PID=$!
+  PEAK_ANON=0
   for _ in $(seq 1 300); do
     curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break
     sleep 0.01
@@ -135,7 +143,8 @@ bench_backend() {
   serve "$url"
   sleep 1
   local idle=$(( $(rss_kb "$PID" VmRSS) / 1024 ))
-  echo "| $backend | | ready in $READY_MS ms; idle RSS $idle MB | | | | | | |" >>"$TABLE"
+  local idle_anon=$(( $(rss_kb "$PID" RssAnon) / 1024 ))
+  echo "| $backend | | ready in $READY_MS ms; idle RSS $idle MB ($idle_anon MB private) | | | | | | | |" >>"$TABLE"
   local base="http://127.0.0.1:$PORT"
   local ek df domo
   ek=$(curl -sf "$base/api/auth/token" -H 'Content-Type: application/json' \
@@ -156,7 +165,7 @@ bench_backend() {
     cname="/healthz"
     AUTH="" ceiling=$(wrk_row GET /healthz | awk '{print $1}')
   fi
-  echo "| $backend | ceiling | $cname | $ceiling | | | | | |" >>"$TABLE"
+  echo "| $backend | ceiling | $cname | $ceiling | | | | | | |" >>"$TABLE"
 
   local user='{"email":"new{n}@bench.example","name":"New {n}"}'
   AUTH="Authorization: Bearer $ek"
@@ -184,7 +193,7 @@ bench_backend() {
   # Logins against the argon2 ceiling (the hashing pool has one thread per core by default).
   local argon
   argon=$("$CEILING" "$CORES" "$DURATION" | awk '/^verifications/ {print $2}')
-  echo "| $backend | ceiling | argon2id verifications/s, $CORES threads | $argon | | | | | |" >>"$TABLE"
+  echo "| $backend | ceiling | argon2id verifications/s, $CORES threads | $argon | | | | | | |" >>"$TABLE"
   local login="{\"email\":\"user{g}@bench.example\",\"password\":\"$PASSWORD\"}"
   AUTH=""
   row "$backend" email-keyed "login (token)" "argon2" "$argon" POST "/api/auth/token" "$login"
@@ -224,8 +233,8 @@ done
   echo "Command: \`N=$N DURATION=$DURATION CONNECTIONS=$CONNECTIONS bench/load.sh\`, $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD)."
   echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), PostgreSQL $(psql -tA "$PG/postgres" -c 'SHOW server_version' | cut -d' ' -f1) on the same machine; wrk, 2 threads, $CONNECTIONS connections, ${DURATION} s a row."
   echo
-  echo "| backend | dialect | operation | req/s | p50 | p99 | non-2xx/requests | peak RSS | vs ceiling |"
-  echo "|---|---|---|---|---|---|---|---|---|"
+  echo "| backend | dialect | operation | req/s | p50 | p99 | non-2xx/requests | peak private RSS | peak RSS | vs ceiling |"
+  echo "|---|---|---|---|---|---|---|---|---|---|"
   cat "$TABLE"
 } >"$RESULTS/load.md"
 

@@ -4,8 +4,8 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde_json::{Value, json};
-use usergate_core::query::{Cond, Field, Found, Op, Query, Value as QValue};
-use usergate_core::{CoreError, Denied, Page, Role, User};
+use usergate_core::query::{Cond, Field, Found, Query, Value as QValue};
+use usergate_core::{CoreError, Denied, Page, Role, User, UserId, UserKey};
 use usergate_web::blocking;
 
 use crate::State;
@@ -36,6 +36,11 @@ impl Kind {
                 Role::Viewer,
             ]),
         }
+    }
+
+    /// Whether a user of `role` is a record of this resource.
+    fn admits(self, role: Role) -> bool {
+        (role == Role::Admin) == (self == Kind::Admin)
     }
 
     fn component(self) -> &'static str {
@@ -266,25 +271,13 @@ pub async fn get_one(
     let Ok(n) = id.trim().parse::<i64>() else {
         return Err(not_found(&id));
     };
-    let query = usergate_core::query::Query {
-        cond: Some(Cond::All(vec![
-            kind.cond(),
-            Cond::Compare(Field::Id, Op::Eq, QValue::Int(n)),
-        ])),
-        order: vec![],
-        page: usergate_core::Page {
-            limit: 1,
-            offset: 0,
-        },
-        count: false,
-    };
     let core = state.core.clone();
-    let found = blocking(move || core.users.query(&caller.0, &query))
-        .await
-        .map_err(|e| denied(kind, "GET", e))?;
-    match found.items.first() {
-        Some(u) => Ok(HttpResponse::Ok().json(shape.view(u))),
-        None => Err(not_found(&id)),
+    let found = blocking(move || core.users.get(&caller.0, &UserKey::Id(UserId::new(n)))).await;
+    match found {
+        // An admin is a record of `/system/admin` only, anyone else of `/system/user` only.
+        Ok(u) if kind.admits(u.role) => Ok(HttpResponse::Ok().json(shape.view(&u))),
+        Ok(_) | Err(CoreError::NotFound) => Err(not_found(&id)),
+        Err(e) => Err(denied(kind, "GET", e)),
     }
 }
 

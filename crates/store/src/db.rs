@@ -76,9 +76,15 @@ impl Backend {
                 let mut conn = SqliteConnection::establish(path)
                     .map_err(|e| StoreError::Connect(format!("{path}: {e}")))?;
                 // busy_timeout first, so that the other pragmas wait for a busy database too.
+                // mmap_size: reads up to 1 GiB of the file through a memory map instead of a
+                // read() per page; a 1% search over 1,000,000 users went from 16 to 117
+                // requests/s (64 connections), its time having gone to page copies and to the
+                // locks around them. The mapped pages are the kernel's page cache (shared,
+                // reclaimable), not the server's memory.
                 conn.batch_execute(
                     "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
-                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
+                     PRAGMA mmap_size = 1073741824;",
                 )
                 .map_err(|e| StoreError::Connect(format!("{path}: {e}")))?;
                 crate::query::register_lower(&mut conn)
@@ -299,6 +305,39 @@ mod tests {
         for bad in ["mysql://h/db", "", ":memory:", "sqlite://"] {
             assert!(Backend::from_url(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn sqlite_connections_get_their_pragmas() {
+        #[derive(QueryableByName)]
+        struct V {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            v: i64,
+        }
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("p.db").to_string_lossy().into_owned();
+        let DbConnection::Sqlite(mut conn) = Backend::Sqlite(path).connect().expect("connect")
+        else {
+            panic!("not SQLite")
+        };
+        let mut pragma = |name: &str, column: &str| {
+            diesel::sql_query(format!("SELECT {column} AS v FROM pragma_{name}"))
+                .get_result::<V>(&mut conn)
+                .map(|r| r.v)
+                .expect(name)
+        };
+        assert_eq!(pragma("busy_timeout", "timeout"), 5000);
+        assert_eq!(pragma("foreign_keys", "foreign_keys"), 1);
+        assert_eq!(pragma("synchronous", "synchronous"), 1, "NORMAL");
+        #[derive(QueryableByName)]
+        struct Mmap {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            mmap_size: i64,
+        }
+        let mmap = diesel::sql_query("PRAGMA mmap_size")
+            .get_result::<Mmap>(&mut conn)
+            .expect("mmap_size");
+        assert_eq!(mmap.mmap_size, 1 << 30);
     }
 
     #[test]
