@@ -37,7 +37,7 @@ if [ -z "${SKIP_BUILD:-}" ]; then
   cargo build --release --locked -q -p usergate-server
   cargo build --release --locked -q -p usergate-core --example argon2_ceiling
 fi
-BIN=target/release/usergate
+BIN=${BIN:-target/release/usergate}
 CEILING=target/release/examples/argon2_ceiling
 CORES=$(nproc)
 HASH=$("$CEILING" hash "$PASSWORD")
