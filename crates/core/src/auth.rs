@@ -47,6 +47,9 @@ pub struct AuthService {
     limits: Arc<Limiters>,
     pub(crate) digest: SecretDigest,
     pub(crate) cache: Arc<AuthCache>,
+    /// The store without the cache's wrapper, for the one write that changes no credential
+    /// (recording a login): a login must not make every other caller's next request read.
+    logins: Arc<dyn UserStore>,
 }
 
 struct Limiters {
@@ -64,6 +67,7 @@ impl AuthService {
         limits: AuthLimits,
         digest: SecretDigest,
         cache: Arc<AuthCache>,
+        logins: Arc<dyn UserStore>,
     ) -> Self {
         AuthService {
             store,
@@ -71,6 +75,7 @@ impl AuthService {
             clock,
             digest,
             cache,
+            logins,
             limits: Arc::new(Limiters {
                 anonymous: SlidingWindow::new(limits.anonymous),
                 account: SlidingWindow::new(limits.login_per_account),
@@ -115,7 +120,8 @@ impl AuthService {
         };
         self.succeeded(&account);
         let at = self.clock.now();
-        ports::write(&*self.store, |repo| {
+        // Only `last_login_at` changes: no credential, so the cache is kept.
+        ports::write(&*self.logins, |repo| {
             let user = repo
                 .find(&UserKey::Id(creds.id))?
                 .ok_or(CoreError::Unauthenticated(AuthFailure::BadCredentials))?;

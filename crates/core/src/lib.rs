@@ -72,8 +72,9 @@ impl Core {
         // Every service writes through the wrapper, so that each write empties the cache of
         // resolved credentials (disabled until a store watcher enables it).
         let cache = Arc::new(AuthCache::new());
+        let raw = store;
         let store: Arc<dyn UserStore> = Arc::new(cache::Invalidating {
-            inner: store,
+            inner: raw.clone(),
             cache: cache.clone(),
         });
         Core {
@@ -84,7 +85,7 @@ impl Core {
                 digest.clone(),
                 mail,
             ),
-            auth: AuthService::new(store, hasher, clock, limits, digest.clone(), cache),
+            auth: AuthService::new(store, hasher, clock, limits, digest.clone(), cache, raw),
             policy,
         }
     }
