@@ -5,13 +5,13 @@
 //! enabled only while something watches the database for changes made elsewhere (the store's
 //! watcher: PostgreSQL `LISTEN`, SQLite `data_version`); a watcher that loses the database
 //! disables it, so the cache fails closed. Every write made through this process empties it
-//! before the write's caller gets its answer (see [`Invalidating`]), and a change seen by the
+//! before the write's caller gets its answer (see `Invalidating`), and a change seen by the
 //! watcher empties it too: a deactivated, deleted, demoted or re-passworded user, a revoked
 //! token and a revoked machine credential stop working at once here, and within one poll of
 //! the watcher (about 10 ms) on other instances sharing the database.
 //!
 //! A read that began before an invalidation never fills the cache afterwards: each fill carries
-//! the generation it was read under ([`AuthCache::ticket`]), and every invalidation starts a new
+//! the generation it was read under (`AuthCache::ticket`), and every invalidation starts a new
 //! one.
 
 use std::collections::HashMap;
