@@ -184,12 +184,17 @@ impl TestApp {
 
     /// A DreamFactory session token of the bootstrap admin.
     pub async fn df_admin_session(&self) -> String {
+        self.df_admin_session_of(ADMIN_EMAIL, ADMIN_PASSWORD).await
+    }
+
+    /// A DreamFactory session token of an admin (panics unless the login succeeds).
+    pub async fn df_admin_session_of(&self, email: &str, password: &str) -> String {
         let r = self
             .call(
                 Method::POST,
                 "/api/v2/system/admin/session",
                 None,
-                Some(json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})),
+                Some(json!({"email": email, "password": password})),
             )
             .await;
         r.body["session_token"]

@@ -48,22 +48,10 @@ const KINDS: [Kind; 4] = [
 async fn setup(app: &TestApp) -> (Credentials, String) {
     let root = app.admin_token().await;
     app.create_admin(&root, OWNER, PW).await;
-    let session = app
-        .call(
-            Method::POST,
-            "/api/v2/system/admin/session",
-            None,
-            Some(json!({"email": OWNER, "password": PW})),
-        )
-        .await;
-    assert_eq!(session.status, 200, "{}", session.body);
     let (id, secret) = app.domo_client(OWNER, &["user"]);
     let creds = Credentials {
         email_keyed: app.token(OWNER, PW).await,
-        dreamfactory: session.body["session_token"]
-            .as_str()
-            .expect("session_token")
-            .to_owned(),
+        dreamfactory: app.df_admin_session_of(OWNER, PW).await,
         domo: app.domo_token(&id, &secret).await,
         api_key: app.api_key(OWNER, None),
     };

@@ -11,7 +11,7 @@ use crate::cache::{AuthCache, Entry, Key};
 use crate::domain::{Role, Status, UserId, normalize_email};
 use crate::error::{AuthFailure, CoreError, CoreResult};
 use crate::password::PasswordHasher;
-use crate::ports::{self, Clock, UserStore, UserUpdate};
+use crate::ports::{self, Clock, PrincipalRecord, UserStore, UserUpdate};
 use crate::secret::SecretDigest;
 use crate::throttle::{Rate, SlidingWindow};
 use crate::user::{User, UserKey};
@@ -181,25 +181,13 @@ impl AuthService {
             Some(jti) => Ok(repo.token_principal(id, jti)?),
             None => Ok(repo.principal(id)?.map(|r| (r, false))),
         })?;
-        match found {
-            Some((r, revoked))
-                if !revoked
-                    && !r.deleted
-                    && r.status == Status::Active
-                    && r.credentials_version == credentials_version =>
-            {
-                let principal = Principal {
-                    id: r.id,
-                    role: r.role,
-                    status: r.status,
-                    credentials_version: r.credentials_version,
-                };
-                let key = token_key(id, credentials_version, jti);
-                self.cache.put(ticket, key, Entry::Principal(principal));
-                Ok(principal)
-            }
-            _ => Err(CoreError::Unauthenticated(AuthFailure::Revoked)),
-        }
+        let principal = current(
+            found.filter(|(_, revoked)| !revoked).map(|(r, _)| r),
+            credentials_version,
+        )?;
+        let key = token_key(id, credentials_version, jti);
+        self.cache.put(ticket, key, Entry::Principal(principal));
+        Ok(principal)
     }
 
     /// What [`AuthService::resolve`] answered for the same token since the database last
@@ -275,5 +263,28 @@ fn token_key(user: UserId, version: i64, jti: Option<&str>) -> Key {
         user,
         version,
         jti: jti.map(str::to_owned),
+    }
+}
+
+/// The caller a credential names, if it may still act: its user exists, is not deleted, is
+/// active, and has the credentials version the credential carries. `Revoked` otherwise.
+pub(crate) fn current(
+    record: Option<PrincipalRecord>,
+    credentials_version: i64,
+) -> CoreResult<Principal> {
+    match record {
+        Some(r)
+            if !r.deleted
+                && r.status == Status::Active
+                && r.credentials_version == credentials_version =>
+        {
+            Ok(Principal {
+                id: r.id,
+                role: r.role,
+                status: r.status,
+                credentials_version: r.credentials_version,
+            })
+        }
+        _ => Err(CoreError::Unauthenticated(AuthFailure::Revoked)),
     }
 }

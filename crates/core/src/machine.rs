@@ -9,7 +9,7 @@ use std::net::IpAddr;
 use chrono::NaiveDateTime;
 
 use crate::access::{Actor, Principal, require_admin};
-use crate::auth::AuthService;
+use crate::auth::{AuthService, current};
 use crate::cache::{Entry, Key};
 use crate::domain::{Status, UserId};
 use crate::error::{AuthFailure, CoreError, CoreResult, Denied, Problem};
@@ -316,13 +316,16 @@ impl AuthService {
     ) -> CoreResult<Principal> {
         let now = self.clock.now();
         let ticket = self.cache.ticket();
-        let live = ports::read(&*self.store, |repo| {
-            live_credential(repo, credential, user, now)
+        let (live, owner) = ports::read(&*self.store, |repo| {
+            Ok((
+                live_credential(repo, credential, user, now)?,
+                repo.principal(user)?,
+            ))
         })?;
         let Some(expires_at) = live else {
             return Err(CoreError::Unauthenticated(AuthFailure::Revoked));
         };
-        let principal = self.resolve(user, credentials_version, None)?;
+        let principal = current(owner, credentials_version)?;
         let key = Key::Client {
             client: credential.to_owned(),
             user,
