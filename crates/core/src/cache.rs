@@ -75,6 +75,15 @@ struct State {
     entries: HashMap<Key, Entry>,
 }
 
+impl State {
+    /// Empty, in a new generation: no read from before may fill it.
+    fn restart(&mut self, enabled: bool) {
+        self.enabled = enabled;
+        self.generation += 1;
+        self.entries.clear();
+    }
+}
+
 impl AuthCache {
     /// A disabled, empty cache.
     pub fn new() -> Self {
@@ -87,25 +96,19 @@ impl AuthCache {
 
     /// Starts answering (the watcher is listening), from empty.
     pub fn enable(&self) {
-        let mut s = self.lock();
-        s.enabled = true;
-        s.generation += 1;
-        s.entries.clear();
+        self.lock().restart(true);
     }
 
     /// Stops answering and forgets everything (the watcher lost the database).
     pub fn disable(&self) {
-        let mut s = self.lock();
-        s.enabled = false;
-        s.generation += 1;
-        s.entries.clear();
+        self.lock().restart(false);
     }
 
     /// Forgets everything: the database changed.
     pub fn invalidate(&self) {
         let mut s = self.lock();
-        s.generation += 1;
-        s.entries.clear();
+        let enabled = s.enabled;
+        s.restart(enabled);
     }
 
     /// Whether the cache answers now.

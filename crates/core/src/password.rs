@@ -258,13 +258,18 @@ mod tests {
     use crate::domain::PasswordPolicy;
 
     fn cheap() -> Argon2Hasher {
+        cheap_with(2)
+    }
+
+    /// A hasher with a tiny cost and `threads` hashing threads.
+    fn cheap_with(threads: usize) -> Argon2Hasher {
         Argon2Hasher::new(
             Argon2Cost {
                 m_kib: 64,
                 t: 1,
                 p: 1,
             },
-            2,
+            threads,
         )
         .expect("hasher")
     }
@@ -370,15 +375,7 @@ mod tests {
         // Counts the process's hashing threads: it needs a process of its own, as nextest
         // (scripts/test) gives each test.
         let before = threads_named("usergate-hash").len();
-        let h = Argon2Hasher::new(
-            Argon2Cost {
-                m_kib: 64,
-                t: 1,
-                p: 1,
-            },
-            3,
-        )
-        .expect("hasher");
+        let h = cheap_with(3);
         let pw = PasswordPolicy::default()
             .check("password", "correct horse")
             .expect("ok");
