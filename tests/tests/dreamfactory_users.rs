@@ -112,6 +112,7 @@ fn seed(app: &TestApp) -> std::collections::HashMap<&'static str, i64> {
             employee_number: None,
             attributes: serde_json::Map::new(),
             now: chrono::Utc::now().naive_utc(),
+            deleted_at: None,
         };
         let u = ports::write(&store, |repo| Ok(repo.insert(&record)?)).expect("insert");
         ids.insert(email, u.id.get());
@@ -413,6 +414,7 @@ both_backends! {
                     employee_number: None,
                     attributes: serde_json::Map::new(),
                     now: chrono::Utc::now().naive_utc(),
+                    deleted_at: None,
                 }
             })
             .collect();

@@ -119,8 +119,15 @@ impl AuthService {
             return Err(CoreError::Unauthenticated(AuthFailure::BadCredentials));
         };
         self.succeeded(&account);
+        // A hash kept from an import (or made with older costs) is replaced by one of ours now
+        // that the password is known. Not a password change: no token dies.
+        let rehashed = match creds.password_hash.as_deref() {
+            Some(hash) if self.hasher.needs_rehash(hash) => Some(self.hasher.rehash(password)?),
+            _ => None,
+        };
         let at = self.clock.now();
-        // Only `last_login_at` changes: no credential, so the cache is kept.
+        // Only `last_login_at` (and a re-hash of the same password) changes: no credential, so
+        // the cache is kept.
         ports::write(&*self.logins, |repo| {
             let user = repo
                 .find(&UserKey::Id(creds.id))?
@@ -131,6 +138,7 @@ impl AuthService {
             }
             let update = UserUpdate {
                 last_login_at: Some(at),
+                password_hash: rehashed.clone(),
                 ..UserUpdate::default()
             };
             Ok(repo.update(user.id, &update)?)

@@ -53,15 +53,19 @@ impl CoreError {
 }
 
 /// Why a conflict was refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum Conflict {
     /// A user that is not deleted already has this email (compared case-insensitively).
+    #[error("a user with this email already exists")]
     DuplicateEmail,
     /// The change would leave no active admin who can log in.
+    #[error("the change would leave no active admin who can log in")]
     LastAdmin,
     /// The new password equals the current one.
+    #[error("the new password equals the current one")]
     SamePassword,
     /// An invitation was asked for a user who already set a password.
+    #[error("the user already set a password")]
     AlreadyAccepted,
 }
 
@@ -135,6 +139,20 @@ pub enum Problem {
     },
     /// Not the expected type or format.
     Malformed,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Problem::Required => f.write_str("required"),
+            Problem::NotAnEmail => f.write_str("not a valid email address"),
+            Problem::TooShort { min } => write!(f, "shorter than {min} characters"),
+            Problem::TooLong { max } => write!(f, "longer than {max}"),
+            Problem::NotAllowed { allowed } => write!(f, "not one of: {}", allowed.join(", ")),
+            Problem::OutOfRange { min, max } => write!(f, "not between {min} and {max}"),
+            Problem::Malformed => f.write_str("malformed"),
+        }
+    }
 }
 
 /// The result type of core operations.

@@ -16,6 +16,8 @@ pub mod auth;
 pub mod cache;
 pub mod domain;
 pub mod error;
+pub mod hashes;
+pub mod import;
 pub mod invites;
 pub mod machine;
 pub mod mail;

@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::domain::{Email, Role, Status, UserId};
 use crate::error::CoreError;
+use crate::import::{Checkpoint, Exported};
 use crate::machine::{CredentialKind, CredentialRecord, MachineCredential};
 use crate::ports::{
     CodeRecord, Credentials, NewUserRecord, PrincipalRecord, RepoError, UserRepo, UserStore,
@@ -29,6 +30,7 @@ struct State {
     revoked: Vec<(String, NaiveDateTime)>,
     codes: Vec<CodeRecord>,
     credentials: Vec<CredentialRecord>,
+    imports: Vec<Checkpoint>,
 }
 
 #[derive(Default)]
@@ -42,6 +44,7 @@ struct Tx<'a> {
     revoked: &'a mut Vec<(String, NaiveDateTime)>,
     codes: &'a mut Vec<CodeRecord>,
     credentials: &'a mut Vec<CredentialRecord>,
+    imports: &'a mut Vec<Checkpoint>,
 }
 
 impl UserStore for MemoryStore {
@@ -54,6 +57,7 @@ impl UserStore for MemoryStore {
             revoked: &mut copy.revoked,
             codes: &mut copy.codes,
             credentials: &mut copy.credentials,
+            imports: &mut copy.imports,
         })?;
         *state = copy;
         Ok(())
@@ -66,6 +70,7 @@ impl UserStore for MemoryStore {
             revoked: &mut copy.revoked,
             codes: &mut copy.codes,
             credentials: &mut copy.credentials,
+            imports: &mut copy.imports,
         })
     }
 }
@@ -89,9 +94,10 @@ impl Tx<'_> {
 
 impl UserRepo for Tx<'_> {
     fn insert(&mut self, new: &NewUserRecord) -> Result<User, RepoError> {
-        if self
-            .live()
-            .any(|r| r.user.email.normalized() == new.email_normalized)
+        if new.deleted_at.is_none()
+            && self
+                .live()
+                .any(|r| r.user.email.normalized() == new.email_normalized)
         {
             return Err(RepoError::DuplicateEmail);
         }
@@ -114,9 +120,53 @@ impl UserRepo for Tx<'_> {
         self.rows.push(Row {
             user: user.clone(),
             hash: new.password_hash.clone(),
-            deleted: false,
+            deleted: new.deleted_at.is_some(),
         });
         Ok(user)
+    }
+
+    fn insert_many(&mut self, users: &[&NewUserRecord]) -> Result<Vec<bool>, RepoError> {
+        users
+            .iter()
+            .map(|u| match self.insert(u) {
+                Ok(_) => Ok(true),
+                Err(RepoError::DuplicateEmail) => Ok(false),
+                Err(e) => Err(e),
+            })
+            .collect()
+    }
+
+    fn import_checkpoint(&mut self, run: &str) -> Result<Option<Checkpoint>, RepoError> {
+        Ok(self.imports.iter().find(|c| c.run == run).cloned())
+    }
+
+    fn put_import_checkpoint(
+        &mut self,
+        checkpoint: &Checkpoint,
+        _now: NaiveDateTime,
+    ) -> Result<(), RepoError> {
+        self.imports.retain(|c| c.run != checkpoint.run);
+        self.imports.push(checkpoint.clone());
+        Ok(())
+    }
+
+    fn export_page(
+        &mut self,
+        after: Option<UserId>,
+        limit: u32,
+        include_deleted: bool,
+    ) -> Result<Vec<Exported>, RepoError> {
+        Ok(self
+            .rows
+            .iter()
+            .filter(|r| after.is_none_or(|a| r.user.id > a) && (include_deleted || !r.deleted))
+            .take(limit as usize)
+            .map(|r| Exported {
+                user: r.user.clone(),
+                password_hash: r.hash.clone(),
+                deleted_at: r.deleted.then_some(r.user.updated_at),
+            })
+            .collect())
     }
 
     fn find(&mut self, key: &UserKey) -> Result<Option<User>, RepoError> {

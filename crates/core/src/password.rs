@@ -8,14 +8,22 @@ use argon2::{Algorithm, Argon2, Block, Params, Version};
 
 use crate::domain::Password;
 use crate::error::CoreError;
+use crate::hashes::{self, HashFormat};
 
 /// Hashes and verifies passwords. Implementations block: callers run them off the async
 /// executor (core is only ever called from blocking threads).
 pub trait PasswordHasher: Send + Sync {
     /// A PHC string for the password, with a fresh salt.
     fn hash(&self, password: &Password) -> Result<String, CoreError>;
-    /// Whether `candidate` matches `phc`; an unparseable hash never matches.
+    /// Whether `candidate` matches `phc`, which is our own argon2id or a hash an import kept in
+    /// a format of [`crate::hashes`]; an unrecognised hash never matches.
     fn verify(&self, candidate: &str, phc: &str) -> bool;
+    /// Whether a hash that just verified should be replaced by one of ours: another format
+    /// (an import's), or argon2 with other costs.
+    fn needs_rehash(&self, phc: &str) -> bool;
+    /// A hash of a password that just verified against the user's stored hash. Unlike
+    /// [`PasswordHasher::hash`], no policy applies: it already was the user's password.
+    fn rehash(&self, verified: &str) -> Result<String, CoreError>;
     /// Burns the time one verification takes, for an unknown user or a user without password.
     fn verify_dummy(&self, candidate: &str);
 }
@@ -53,7 +61,8 @@ impl Argon2Cost {
 /// `hash_password`/`verify_password` allocate and free it on each call, which on glibc left a
 /// freed copy in every thread's malloc arena (1.1 GB resident after a minute of logins on two
 /// cores, measured with `bench/load.sh`). Hashes with a larger memory cost than ours (imported
-/// from elsewhere) get memory of their own for that one call.
+/// from elsewhere) get memory of their own for that one call; imported hashes in other formats
+/// ([`crate::hashes`]) are verified on the same threads.
 pub struct Argon2Hasher {
     argon2: Argon2<'static>,
     pool: HashPool,
@@ -112,6 +121,18 @@ impl PasswordHasher for Argon2Hasher {
     }
 
     fn verify(&self, candidate: &str, phc: &str) -> bool {
+        match hashes::recognise(phc) {
+            Ok(HashFormat::Argon2) => {}
+            Ok(format) => {
+                let hash = phc.to_owned();
+                let password = Wiped(candidate.as_bytes().to_vec());
+                return self
+                    .pool
+                    .run(move |_| hashes::verify_other(format, &password.0, &hash))
+                    .unwrap_or(false);
+            }
+            Err(_) => return false,
+        }
         let Ok(parsed) = PasswordHash::new(phc) else {
             return false;
         };
@@ -140,24 +161,46 @@ impl PasswordHasher for Argon2Hasher {
         Output::new(&out).is_ok_and(|computed| &computed == expected)
     }
 
+    fn needs_rehash(&self, phc: &str) -> bool {
+        let Ok(parsed) = PasswordHash::new(phc) else {
+            return true;
+        };
+        let ours = self.argon2.params();
+        parsed.algorithm != Algorithm::Argon2id.ident()
+            || parsed.version != Some(Version::V0x13.into())
+            || Params::try_from(&parsed).map_or(true, |p| {
+                (p.m_cost(), p.t_cost(), p.p_cost())
+                    != (ours.m_cost(), ours.t_cost(), ours.p_cost())
+            })
+    }
+
+    fn rehash(&self, verified: &str) -> Result<String, CoreError> {
+        self.hash_bytes(verified.as_bytes())
+    }
+
     fn verify_dummy(&self, candidate: &str) {
         let _ = self.verify(candidate, &self.dummy);
     }
 }
 
-/// One hash to compute: its own copy of the password (overwritten once used), since the
-/// caller's borrow cannot cross to another thread.
-struct Job {
-    argon2: Argon2<'static>,
-    password: Vec<u8>,
-    salt: Vec<u8>,
-    out_len: usize,
-    reply: mpsc::SyncSender<Result<Vec<u8>, argon2::Error>>,
+/// A password copy that can cross to a hashing thread (the caller's borrow cannot), overwritten
+/// when dropped.
+struct Wiped(Vec<u8>);
+
+impl Drop for Wiped {
+    fn drop(&mut self) {
+        self.0.fill(0);
+        std::hint::black_box(&self.0);
+    }
 }
+
+/// Work for a hashing thread, given the thread's argon2 memory.
+type Job = Box<dyn FnOnce(&mut Vec<Block>) + Send>;
 
 /// The hashing threads: a queue and `n` threads that take from it, each with its own memory.
 struct HashPool {
     jobs: mpsc::Sender<Job>,
+    blocks: usize,
 }
 
 impl HashPool {
@@ -176,23 +219,28 @@ impl HashPool {
                         let Ok(job) = queue.lock().unwrap_or_else(|p| p.into_inner()).recv() else {
                             return;
                         };
-                        let result = run(job.argon2, &job.password, &job.salt, job.out_len, {
-                            if memory.len() < blocks {
-                                memory.resize(blocks, Block::default());
-                            }
-                            &mut memory
-                        });
-                        let mut password = job.password;
-                        password.fill(0);
-                        std::hint::black_box(&password);
-                        let _ = job.reply.send(result);
+                        job(&mut memory);
                     }
                 })?;
         }
-        Ok(HashPool { jobs })
+        Ok(HashPool { jobs, blocks })
     }
 
-    /// Computes one hash on a hashing thread; blocks the caller until it is done.
+    /// Runs `work` on a hashing thread and blocks the caller until it is done; `None` when
+    /// every hashing thread is gone (they only end with the pool).
+    fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut Vec<Block>) -> T + Send + 'static,
+    ) -> Option<T> {
+        let (reply, answer) = mpsc::sync_channel(1);
+        let job: Job = Box::new(move |memory| {
+            let _ = reply.send(work(memory));
+        });
+        self.jobs.send(job).ok()?;
+        answer.recv().ok()
+    }
+
+    /// Computes one argon2 hash on a hashing thread, in that thread's memory.
     fn compute(
         &self,
         argon2: Argon2<'static>,
@@ -200,21 +248,15 @@ impl HashPool {
         salt: Vec<u8>,
         out_len: usize,
     ) -> Result<Vec<u8>, argon2::Error> {
-        let (reply, answer) = mpsc::sync_channel(1);
-        let job = Job {
-            argon2,
-            password: password.to_vec(),
-            salt,
-            out_len,
-            reply,
-        };
-        // Every hashing thread gone (they only end with the pool) reads as a failed hash.
-        if self.jobs.send(job).is_err() {
-            return Err(argon2::Error::AlgorithmInvalid);
-        }
-        answer
-            .recv()
-            .unwrap_or(Err(argon2::Error::AlgorithmInvalid))
+        let password = Wiped(password.to_vec());
+        let blocks = self.blocks;
+        self.run(move |memory| {
+            if memory.len() < blocks {
+                memory.resize(blocks, Block::default());
+            }
+            run(argon2, &password.0, &salt, out_len, memory)
+        })
+        .unwrap_or(Err(argon2::Error::AlgorithmInvalid))
     }
 }
 
@@ -313,7 +355,6 @@ mod tests {
         for (algorithm, m, t, p) in [
             (Algorithm::Argon2id, 19_456, 2, 1),
             (Algorithm::Argon2i, 128, 3, 2),
-            (Algorithm::Argon2d, 64, 1, 1),
         ] {
             let params = Params::new(m, t, p, None).expect("params");
             let theirs = Argon2::new(algorithm, Version::V0x13, params)
@@ -323,6 +364,39 @@ mod tests {
             assert!(h.verify("correct horse", &theirs), "{theirs}");
             assert!(!h.verify("correct horsE", &theirs), "{theirs}");
         }
+        // argon2d is not for passwords: no system we import from stores it.
+        let argon2d = Argon2::new(Algorithm::Argon2d, Version::V0x13, Params::default())
+            .hash_password(b"correct horse")
+            .expect("hash")
+            .to_string();
+        assert!(!h.verify("correct horse", &argon2d));
+    }
+
+    #[test]
+    fn other_formats_and_costs_ask_for_a_rehash_to_ours() {
+        use argon2::password_hash::PasswordHasher as _;
+        let h = cheap();
+        let pw = PasswordPolicy::default()
+            .check("password", "correct horse")
+            .expect("ok");
+        let ours = h.hash(&pw).expect("hash");
+        assert!(!h.needs_rehash(&ours));
+        let bcrypt = bcrypt::hash("correct horse", 4).expect("bcrypt");
+        assert!(h.verify("correct horse", &bcrypt));
+        assert!(!h.verify("correct horsE", &bcrypt));
+        assert!(h.needs_rehash(&bcrypt));
+        let owasp = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(19_456, 2, 1, None).expect("params"),
+        )
+        .hash_password(b"correct horse")
+        .expect("hash")
+        .to_string();
+        assert!(h.needs_rehash(&owasp), "other costs than ours");
+        let new = h.rehash("correct horse").expect("rehash");
+        assert!(!h.needs_rehash(&new));
+        assert!(h.verify("correct horse", &new));
     }
 
     #[test]

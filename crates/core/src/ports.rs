@@ -7,6 +7,7 @@ use chrono::{NaiveDateTime, Utc};
 
 use crate::domain::{Role, Status, UserId};
 use crate::error::CoreError;
+use crate::import::{Checkpoint, Exported};
 use crate::machine::{CredentialKind, CredentialRecord, MachineCredential};
 use crate::query::{Found, Query};
 use crate::user::{Profile, ProfileChanges, User, UserKey};
@@ -56,6 +57,8 @@ pub struct NewUserRecord {
     pub attributes: serde_json::Map<String, serde_json::Value>,
     /// Creation time.
     pub now: NaiveDateTime,
+    /// Set for a user imported deleted (it never conflicts with a live one).
+    pub deleted_at: Option<NaiveDateTime>,
 }
 
 /// A change to one user row. `None` leaves a column alone.
@@ -124,6 +127,10 @@ pub trait UserRepo {
     /// Inserts a user; a duplicate normalised email among non-deleted users is
     /// [`RepoError::DuplicateEmail`].
     fn insert(&mut self, user: &NewUserRecord) -> Result<User, RepoError>;
+    /// Inserts users in one statement, in order; per user, whether it was inserted (`false`:
+    /// a live user, maybe an earlier one of the same call, already has its email). Nothing
+    /// fails on a duplicate, so the transaction goes on.
+    fn insert_many(&mut self, users: &[&NewUserRecord]) -> Result<Vec<bool>, RepoError>;
     /// A non-deleted user by id or email.
     fn find(&mut self, key: &UserKey) -> Result<Option<User>, RepoError>;
     /// Non-deleted users matching a query, in its order, one page, with the total if asked.
@@ -189,6 +196,22 @@ pub trait UserRepo {
     ) -> Result<Vec<MachineCredential>, RepoError>;
     /// Marks a credential revoked at `now` (once: a second revocation keeps the first time).
     fn revoke_credential(&mut self, id: &str, now: NaiveDateTime) -> Result<(), RepoError>;
+    /// How far the import `run` got, if it ever committed a batch.
+    fn import_checkpoint(&mut self, run: &str) -> Result<Option<Checkpoint>, RepoError>;
+    /// Records how far an import got (replacing its earlier checkpoint).
+    fn put_import_checkpoint(
+        &mut self,
+        checkpoint: &Checkpoint,
+        now: NaiveDateTime,
+    ) -> Result<(), RepoError>;
+    /// Up to `limit` users with an id above `after`, in id order, with their hashes; deleted
+    /// ones too with `include_deleted`.
+    fn export_page(
+        &mut self,
+        after: Option<UserId>,
+        limit: u32,
+        include_deleted: bool,
+    ) -> Result<Vec<Exported>, RepoError>;
     /// Removes a user row outright, with its codes and machine credentials (an invited user whose mail could not be
     /// sent: it never existed for anyone).
     fn purge(&mut self, user: UserId) -> Result<(), RepoError>;

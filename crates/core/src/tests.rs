@@ -29,6 +29,12 @@ impl PasswordHasher for CountingHasher {
         self.verifies.fetch_add(1, Ordering::SeqCst);
         self.inner.verify_dummy(candidate);
     }
+    fn needs_rehash(&self, phc: &str) -> bool {
+        self.inner.needs_rehash(phc)
+    }
+    fn rehash(&self, verified: &str) -> CoreResult<String> {
+        self.inner.rehash(verified)
+    }
 }
 
 struct FixedClock(Instant);

@@ -70,6 +70,7 @@ impl UserService {
             employee_number: new.employee_number,
             attributes: new.attributes,
             now: self.clock.now(),
+            deleted_at: None,
         })
     }
 
@@ -356,18 +357,18 @@ pub struct Batch<T> {
 /// A check of the target of an update or delete, inside its transaction.
 pub type Guard = dyn Fn(&User) -> CoreResult<()> + Sync;
 
-fn no_guard(_: &User) -> CoreResult<()> {
+pub(crate) fn no_guard(_: &User) -> CoreResult<()> {
     Ok(())
 }
 
 /// Changes with the password already hashed.
-struct Prepared {
-    changes: UserChanges,
-    hash: Option<String>,
+pub(crate) struct Prepared {
+    pub(crate) changes: UserChanges,
+    pub(crate) hash: Option<String>,
 }
 
 /// One update inside a transaction: rules, coarse values, the last-admin guard.
-fn update_in(
+pub(crate) fn update_in(
     repo: &mut dyn UserRepo,
     _admin: AdminGrant,
     key: &UserKey,

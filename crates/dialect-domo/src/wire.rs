@@ -3,6 +3,7 @@
 use chrono::NaiveDateTime;
 use serde::Serialize;
 use serde_json::{Map, Value};
+use usergate_core::import::{ImportRecord, parse_time};
 use usergate_core::{
     CoreError, Email, FieldError, NewUser, Problem, Profile, ProfileChanges, Role, Status, User,
     UserChanges,
@@ -392,6 +393,29 @@ pub fn new_user(body: &Value) -> Result<NewUser, CoreError> {
         status: Status::Active,
         employee_number: p.employee_number.flatten(),
         ..NewUser::new(email)
+    })
+}
+
+/// One user of a saved Domo listing (the bare array `GET /v1/users` returns), for `usergate
+/// import --format domo`: what a create reads (`name`, `email`, `role` by name or `roleId`, the
+/// profile fields, `employeeNumber`) and `createdAt`. Domo never shows a password (its users
+/// sign in through Domo or SSO), so the user has none until invited or reset; `id` and the
+/// other read-only fields are ignored, as a create ignores them.
+pub fn import_record(item: &Value, line: u64) -> Result<ImportRecord, CoreError> {
+    let created_at = match item.get("createdAt") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(
+            v.as_str()
+                .and_then(parse_time)
+                .ok_or_else(|| CoreError::invalid("createdAt", Problem::Malformed))?,
+        ),
+    };
+    Ok(ImportRecord {
+        line,
+        user: new_user(item)?,
+        password_hash: None,
+        created_at,
+        deleted_at: None,
     })
 }
 

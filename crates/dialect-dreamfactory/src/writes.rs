@@ -11,6 +11,8 @@ use usergate_core::{
 };
 use usergate_web::blocking;
 
+use usergate_core::import::{ImportRecord, parse_time};
+
 use crate::State;
 use crate::auth::Caller;
 use crate::error::{DfError, ErrorBody, ErrorEnvelope, html_escape};
@@ -105,15 +107,24 @@ fn invalid(field: &'static str, problem: Problem) -> CoreError {
 /// A record of a create as a core command. `kind` decides the role; `is_sys_admin` in the
 /// body is ignored.
 fn new_user(state: &State, kind: Kind, record: &Value) -> CoreResult<NewUser> {
+    let user = user_of(kind, record)?;
+    let password = record
+        .as_object()
+        .and_then(|r| text(r, "password"))
+        .map(|p| state.core.policy.check("password", &p))
+        .transpose()
+        .map_err(|e| CoreError::Validation(vec![e]))?;
+    Ok(NewUser { password, ..user })
+}
+
+/// The user a record describes, without its password: a create's body, or a record of a
+/// listing (`GET /system/user`) that a DreamFactory returned and an import reads.
+fn user_of(kind: Kind, record: &Value) -> CoreResult<NewUser> {
     let r = record
         .as_object()
         .ok_or_else(|| invalid("email", Problem::Required))?;
     let email = text(r, "email").ok_or_else(|| invalid("email", Problem::Required))?;
     let email = Email::parse(&email).map_err(|e| CoreError::Validation(vec![e]))?;
-    let password = text(r, "password")
-        .map(|p| state.core.policy.check("password", &p))
-        .transpose()
-        .map_err(|e| CoreError::Validation(vec![e]))?;
     let active = r.get("is_active").and_then(boolean).unwrap_or(true);
     let mut new = NewUser {
         name: text(r, "name"),
@@ -126,7 +137,6 @@ fn new_user(state: &State, kind: Kind, record: &Value) -> CoreResult<NewUser> {
         } else {
             Status::Inactive
         },
-        password,
         ..NewUser::new(email)
     };
     new.profile.first_name = text(r, "first_name");
@@ -138,6 +148,30 @@ fn new_user(state: &State, kind: Kind, record: &Value) -> CoreResult<NewUser> {
         }
     }
     Ok(new)
+}
+
+/// One record of a saved DreamFactory listing (`{"resource":[...]}` of `GET
+/// /api/v2/system/user`, or of `/system/admin` with `admin`), for `usergate import --format
+/// dreamfactory`. The fields a create reads, and `created_date`; listings carry no password, so
+/// the user has none (unless the import's `--hashes` file has one). Read-only and unknown
+/// fields are ignored, as a create ignores them.
+pub fn import_record(record: &Value, admin: bool, line: u64) -> CoreResult<ImportRecord> {
+    let kind = if admin { Kind::Admin } else { Kind::User };
+    let created_at = match record.get("created_date") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(
+            v.as_str()
+                .and_then(parse_time)
+                .ok_or_else(|| invalid("created_date", Problem::Malformed))?,
+        ),
+    };
+    Ok(ImportRecord {
+        line,
+        user: user_of(kind, record)?,
+        password_hash: None,
+        created_at,
+        deleted_at: None,
+    })
 }
 
 /// A record of an update as core changes: present keys change, `""`/`null` clear, unknown and

@@ -54,6 +54,17 @@ pub enum StartError {
     /// Starting the thread that watches the database for credential changes.
     #[error("cannot start the database watcher: {0}")]
     Watch(std::io::Error),
+    /// Reading or writing a file (import, export).
+    #[error("{}: {source}", path.display())]
+    File {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What went wrong.
+        source: std::io::Error,
+    },
+    /// An input file that cannot be read as its format says (import).
+    #[error("{0}")]
+    Input(String),
 }
 
 /// A server that is accepting connections.

@@ -34,12 +34,166 @@ pub enum Command {
     /// Manage API keys of the generic `/v1` dialect (acting as their owner).
     #[command(subcommand, name = "api-keys")]
     ApiKeys(ApiKeysCommand),
+    /// Import users from a file: core's CSV or JSON Lines, or a listing saved from DreamFactory
+    /// or Domo. Exits 0 when every record was imported (or skipped), 2 when some were rejected
+    /// (listed in the report), 1 on an error that stopped the import (run it again to resume).
+    Import(ImportArgs),
+    /// Export users to core's CSV or JSON Lines format (what `import` reads back).
+    Export(ExportArgs),
     /// Print a dialect's OpenAPI document (JSON) to standard output.
     Openapi {
         /// The dialect.
         #[arg(value_enum)]
         dialect: Dialect,
     },
+}
+
+/// `usergate import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The database.
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// The file to import.
+    pub file: std::path::PathBuf,
+    /// Its format (default: from its extension, `.csv` or `.jsonl`/`.ndjson`).
+    #[arg(long, value_enum)]
+    pub format: Option<ImportFormat>,
+    /// Check the whole file and print what would happen, writing nothing to the database.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// What to do with a record whose email a user already has: keep the user (`skip`), change
+    /// it to the record (`update`), or reject the record (`fail`).
+    #[arg(long, value_enum, default_value_t = ConflictMode::Fail)]
+    pub on_conflict: ConflictMode,
+    /// The role of users whose record names none: every user of a DreamFactory listing (say
+    /// `admin` for a `/system/admin` listing), CSV/JSONL records without a role.
+    #[arg(long, value_enum, default_value_t = RoleArg::User)]
+    pub role: RoleArg,
+    /// For DreamFactory and Domo listings (which carry no passwords): a CSV with `email` and
+    /// `password_hash` (or `password`) columns, the hashes taken from the old database.
+    #[arg(long)]
+    pub hashes: Option<std::path::PathBuf>,
+    /// Where to list rejected records (CSV: line, email, field, reason). Default: the file's
+    /// name followed by `.rejected.csv`.
+    #[arg(long)]
+    pub report: Option<std::path::PathBuf>,
+    /// Records per transaction (each batch commits with the import's checkpoint).
+    #[arg(long, default_value_t = 1000)]
+    pub batch_size: usize,
+}
+
+/// The formats `import` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ImportFormat {
+    /// Core's CSV (a header row naming the columns).
+    Csv,
+    /// Core's JSON Lines (one object a line).
+    Jsonl,
+    /// A saved `GET /api/v2/system/user` (or `/system/admin`) response: `{"resource":[...]}`.
+    Dreamfactory,
+    /// A saved Domo `GET /v1/users` response: an array of users.
+    Domo,
+}
+
+impl ImportFormat {
+    /// The name `--format` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            ImportFormat::Csv => "csv",
+            ImportFormat::Jsonl => "jsonl",
+            ImportFormat::Dreamfactory => "dreamfactory",
+            ImportFormat::Domo => "domo",
+        }
+    }
+
+    /// The format a file's extension names, if any (`.json` could be either listing).
+    pub fn from_path(path: &std::path::Path) -> Option<Self> {
+        match ExportFormat::from_path(path)? {
+            ExportFormat::Csv => Some(ImportFormat::Csv),
+            ExportFormat::Jsonl => Some(ImportFormat::Jsonl),
+        }
+    }
+}
+
+/// `--on-conflict`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ConflictMode {
+    /// Keep the existing user.
+    Skip,
+    /// Change the existing user to the record's values.
+    Update,
+    /// Reject the record.
+    Fail,
+}
+
+/// A core role, as `--role` takes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RoleArg {
+    /// Manages users.
+    Admin,
+    /// Privileged.
+    Privileged,
+    /// Editor.
+    Editor,
+    /// An ordinary user.
+    User,
+    /// Read-only.
+    Viewer,
+}
+
+impl From<RoleArg> for usergate_core::Role {
+    fn from(r: RoleArg) -> Self {
+        use usergate_core::Role;
+        match r {
+            RoleArg::Admin => Role::Admin,
+            RoleArg::Privileged => Role::Privileged,
+            RoleArg::Editor => Role::Editor,
+            RoleArg::User => Role::User,
+            RoleArg::Viewer => Role::Viewer,
+        }
+    }
+}
+
+/// `usergate export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The database.
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// The file to write (created readable by its owner only); default: standard output.
+    #[arg(long, short)]
+    pub output: Option<std::path::PathBuf>,
+    /// The format (default: from the output's extension, else CSV).
+    #[arg(long, value_enum)]
+    pub format: Option<ExportFormat>,
+    /// Also soft-deleted users (with their `deleted_at`).
+    #[arg(long)]
+    pub include_deleted: bool,
+    /// Also password hashes (only to a file given with `--output`).
+    #[arg(long)]
+    pub include_password_hashes: bool,
+}
+
+/// The formats `export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// Core's CSV.
+    Csv,
+    /// Core's JSON Lines.
+    Jsonl,
+}
+
+impl ExportFormat {
+    /// The format a file's extension names, if any.
+    pub fn from_path(path: &std::path::Path) -> Option<Self> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "csv" => Some(ExportFormat::Csv),
+            "jsonl" | "ndjson" => Some(ExportFormat::Jsonl),
+            _ => None,
+        }
+    }
 }
 
 /// `usergate admin ...`.

@@ -5,6 +5,7 @@ pub mod app;
 pub mod commands;
 pub mod config;
 pub mod telemetry;
+pub mod transfer;
 
 pub use app::{Running, StartError, start};
 pub use config::{Cli, ServeArgs};

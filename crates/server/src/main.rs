@@ -3,7 +3,7 @@
 use clap::Parser;
 use usergate_core::machine::CredentialKind;
 use usergate_server::config::{AdminCommand, ApiKeysCommand, ClientsCommand, Command};
-use usergate_server::{Cli, commands, telemetry};
+use usergate_server::{Cli, commands, telemetry, transfer};
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
@@ -26,6 +26,17 @@ fn main() -> std::process::ExitCode {
         Command::ApiKeys(ApiKeysCommand::Revoke(args)) => {
             commands::revoke(&args, CredentialKind::ApiKey)
         }
+        Command::Import(args) => {
+            return match transfer::import(&args) {
+                Ok(summary) if summary.tally.rejected > 0 => std::process::ExitCode::from(2),
+                Ok(_) => std::process::ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("usergate: {e}");
+                    std::process::ExitCode::FAILURE
+                }
+            };
+        }
+        Command::Export(args) => transfer::export(&args).map(drop),
         Command::Openapi { dialect } => commands::openapi(dialect).map(|doc| println!("{doc}")),
     };
     match result {

@@ -3,6 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use usergate_core::domain::{Email, Role, Status, UserId};
+use usergate_core::import::{Checkpoint, Exported, Tally};
 use usergate_core::machine::{CredentialKind, CredentialRecord, MachineCredential};
 use usergate_core::ports::{
     CodePurpose, CodeRecord, Credentials, NewUserRecord, PrincipalRecord, RepoError, UserRepo,
@@ -14,7 +15,7 @@ use usergate_core::user::{Profile, User, UserKey};
 use crate::db::{self, DbConnection};
 use crate::error::{Db, StoreError};
 use crate::query;
-use crate::schema::{machine_credentials, revoked_tokens, user_codes, users};
+use crate::schema::{import_runs, machine_credentials, revoked_tokens, user_codes, users};
 
 /// A user row, in `users::all_columns` order.
 #[derive(Queryable)]
@@ -41,7 +42,7 @@ struct UserRow {
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
     last_login_at: Option<NaiveDateTime>,
-    #[allow(dead_code)] // selected with the row; lookups filter on it in SQL
+    /// Lookups filter on it in SQL; exports read it.
     deleted_at: Option<NaiveDateTime>,
 }
 
@@ -85,6 +86,8 @@ impl TryFrom<UserRow> for User {
 
 #[derive(Insertable)]
 #[diesel(table_name = users)]
+// Absent values are NULL, not DEFAULT: SQLite's multi-row insert (imports) has no DEFAULT.
+#[diesel(treat_none_as_default_value = false)]
 struct NewRow<'a> {
     email: &'a str,
     email_normalized: &'a str,
@@ -105,6 +108,76 @@ struct NewRow<'a> {
     credentials_version: i64,
     attributes: String,
     created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+    deleted_at: Option<NaiveDateTime>,
+}
+
+impl<'a> NewRow<'a> {
+    fn of(u: &'a NewUserRecord) -> Self {
+        let p = &u.profile;
+        NewRow {
+            email: &u.email,
+            email_normalized: &u.email_normalized,
+            name: &u.name,
+            first_name: p.first_name.as_deref(),
+            last_name: p.last_name.as_deref(),
+            title: p.title.as_deref(),
+            phone: p.phone.as_deref(),
+            alternate_email: p.alternate_email.as_deref(),
+            location: p.location.as_deref(),
+            timezone: p.timezone.as_deref(),
+            locale: p.locale.as_deref(),
+            avatar_url: p.avatar_url.as_deref(),
+            role: u.role.as_str(),
+            status: u.status.as_str(),
+            password_hash: u.password_hash.as_deref(),
+            employee_number: u.employee_number,
+            credentials_version: 1,
+            attributes: serde_json::Value::Object(u.attributes.clone()).to_string(),
+            created_at: u.now,
+            updated_at: u.now,
+            deleted_at: u.deleted_at,
+        }
+    }
+}
+
+/// Inserts rows in one statement (diesel's batch insert is per backend, not on the
+/// multi-backend connection).
+fn insert_rows(conn: &mut DbConnection, rows: &[NewRow<'_>]) -> QueryResult<usize> {
+    match conn {
+        DbConnection::Pg(c) => diesel::insert_into(users::table).values(rows).execute(c),
+        DbConnection::Sqlite(c) => diesel::insert_into(users::table).values(rows).execute(c),
+    }
+}
+
+/// Inserts rows in one statement, skipping each whose address a live user (or an earlier row)
+/// has; returns the normalised addresses inserted.
+fn insert_rows_or_skip(conn: &mut DbConnection, rows: &[NewRow<'_>]) -> QueryResult<Vec<String>> {
+    match conn {
+        DbConnection::Pg(c) => diesel::insert_into(users::table)
+            .values(rows)
+            .on_conflict_do_nothing()
+            .returning(users::email_normalized)
+            .get_results(c),
+        DbConnection::Sqlite(c) => diesel::insert_into(users::table)
+            .values(rows)
+            .on_conflict_do_nothing()
+            .returning(users::email_normalized)
+            .get_results(c),
+    }
+}
+
+/// An import's checkpoint row.
+#[derive(Queryable, Insertable)]
+#[diesel(table_name = import_runs)]
+struct ImportRun {
+    run: String,
+    records: i64,
+    created: i64,
+    updated: i64,
+    skipped: i64,
+    rejected: i64,
+    finished_at: Option<NaiveDateTime>,
     updated_at: NaiveDateTime,
 }
 
@@ -227,35 +300,36 @@ impl PrincipalRow {
 
 impl UserRepo for Repo<'_> {
     fn insert(&mut self, u: &NewUserRecord) -> Result<User, RepoError> {
-        let p = &u.profile;
-        let row = NewRow {
-            email: &u.email,
-            email_normalized: &u.email_normalized,
-            name: &u.name,
-            first_name: p.first_name.as_deref(),
-            last_name: p.last_name.as_deref(),
-            title: p.title.as_deref(),
-            phone: p.phone.as_deref(),
-            alternate_email: p.alternate_email.as_deref(),
-            location: p.location.as_deref(),
-            timezone: p.timezone.as_deref(),
-            locale: p.locale.as_deref(),
-            avatar_url: p.avatar_url.as_deref(),
-            role: u.role.as_str(),
-            status: u.status.as_str(),
-            password_hash: u.password_hash.as_deref(),
-            employee_number: u.employee_number,
-            credentials_version: 1,
-            attributes: serde_json::Value::Object(u.attributes.clone()).to_string(),
-            created_at: u.now,
-            updated_at: u.now,
-        };
+        let row = NewRow::of(u);
         let inserted: UserRow = diesel::insert_into(users::table)
             .values(&row)
             .returning(users::all_columns)
             .get_result(self.0)
             .db()?;
         inserted.try_into()
+    }
+
+    fn insert_many(&mut self, many: &[&NewUserRecord]) -> Result<Vec<bool>, RepoError> {
+        let (deleted, live): (Vec<NewRow<'_>>, Vec<NewRow<'_>>) = many
+            .iter()
+            .map(|u| NewRow::of(u))
+            .partition(|r| r.deleted_at.is_some());
+        if !deleted.is_empty() {
+            insert_rows(self.0, &deleted).db()?;
+        }
+        // Each live address the statement inserted, once: the first record with it.
+        let mut inserted: std::collections::HashSet<String> = if live.is_empty() {
+            Default::default()
+        } else {
+            insert_rows_or_skip(self.0, &live)
+                .db()?
+                .into_iter()
+                .collect()
+        };
+        Ok(many
+            .iter()
+            .map(|u| u.deleted_at.is_some() || inserted.remove(&u.email_normalized))
+            .collect())
     }
 
     fn find(&mut self, key: &UserKey) -> Result<Option<User>, RepoError> {
@@ -554,6 +628,75 @@ impl UserRepo for Repo<'_> {
         .execute(self.0)
         .db()?;
         Ok(())
+    }
+
+    fn import_checkpoint(&mut self, run: &str) -> Result<Option<Checkpoint>, RepoError> {
+        let row: Option<ImportRun> = import_runs::table.find(run).first(self.0).optional().db()?;
+        let count = |n: i64| u64::try_from(n).unwrap_or(0);
+        Ok(row.map(|r| Checkpoint {
+            run: r.run,
+            tally: Tally {
+                records: count(r.records),
+                created: count(r.created),
+                updated: count(r.updated),
+                skipped: count(r.skipped),
+                rejected: count(r.rejected),
+            },
+            finished: r.finished_at.is_some(),
+        }))
+    }
+
+    fn put_import_checkpoint(
+        &mut self,
+        c: &Checkpoint,
+        now: NaiveDateTime,
+    ) -> Result<(), RepoError> {
+        let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+        let row = ImportRun {
+            run: c.run.clone(),
+            records: count(c.tally.records),
+            created: count(c.tally.created),
+            updated: count(c.tally.updated),
+            skipped: count(c.tally.skipped),
+            rejected: count(c.tally.rejected),
+            finished_at: c.finished.then_some(now),
+            updated_at: now,
+        };
+        diesel::delete(import_runs::table.find(&c.run))
+            .execute(self.0)
+            .db()?;
+        diesel::insert_into(import_runs::table)
+            .values(&row)
+            .execute(self.0)
+            .db()?;
+        Ok(())
+    }
+
+    fn export_page(
+        &mut self,
+        after: Option<UserId>,
+        limit: u32,
+        include_deleted: bool,
+    ) -> Result<Vec<Exported>, RepoError> {
+        let mut query = users::table
+            .filter(users::id.gt(after.map_or(0, UserId::get)))
+            .order(users::id)
+            .limit(i64::from(limit))
+            .into_boxed();
+        if !include_deleted {
+            query = query.filter(users::deleted_at.is_null());
+        }
+        let rows: Vec<UserRow> = query.load(self.0).db()?;
+        rows.into_iter()
+            .map(|r| {
+                let (password_hash, deleted_at) = (r.password_hash.clone(), r.deleted_at);
+                Ok(Exported {
+                    user: r.try_into()?,
+                    password_hash,
+                    deleted_at,
+                })
+            })
+            .collect()
     }
 
     fn purge(&mut self, user: UserId) -> Result<(), RepoError> {

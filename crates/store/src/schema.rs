@@ -66,4 +66,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    import_runs (run) {
+        run -> Text,
+        records -> BigInt,
+        created -> BigInt,
+        updated -> BigInt,
+        skipped -> BigInt,
+        rejected -> BigInt,
+        finished_at -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(users, revoked_tokens);

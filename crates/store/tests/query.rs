@@ -160,6 +160,7 @@ fn seed(store: &Store) -> Vec<User> {
             attributes: serde_json::Map::new(),
             // Two users share a creation time, to exercise the id tie-breaker.
             now: at(1 + (i as u32 % 6), 0),
+            deleted_at: None,
         };
         let mut u = ports::write(store, |repo| Ok(repo.insert(&record)?)).expect("insert");
         if i % 3 == 0 {

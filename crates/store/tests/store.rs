@@ -31,6 +31,7 @@ fn record(email: &str) -> NewUserRecord {
         now: NaiveDate::from_ymd_opt(2026, 1, 2)
             .and_then(|d| d.and_hms_micro_opt(3, 4, 5, 123_456))
             .expect("date"),
+        deleted_at: None,
     }
 }
 
@@ -95,6 +96,101 @@ both!(
         ));
     }
 );
+
+both!(
+    a_batch_insert_skips_taken_addresses_and_keeps_deleted_rows,
+    |db: TestDb| {
+        let store = open(&db);
+        let taken = insert(&store, "taken@example.com").expect("first");
+        let gone = NewUserRecord {
+            deleted_at: Some(taken.created_at),
+            ..record("Taken@Example.com")
+        };
+        let batch = [
+            record("new@example.com"),
+            record("TAKEN@example.com"),
+            gone,
+            record("twice@example.com"),
+            record("Twice@Example.com"),
+        ];
+        let refs: Vec<&NewUserRecord> = batch.iter().collect();
+        // The statement goes on past every conflict, inside a transaction that commits.
+        let inserted = ports::write(&store, |repo| {
+            let inserted = repo.insert_many(&refs)?;
+            repo.insert(&record("after@example.com"))?;
+            Ok(inserted)
+        })
+        .expect("insert many");
+        assert_eq!(inserted, [true, false, true, true, false]);
+        let twice = ports::read(&store, |repo| {
+            Ok(repo.find(&UserKey::Email(
+                Email::parse("twice@example.com").expect("e"),
+            ))?)
+        })
+        .expect("find")
+        .expect("some");
+        assert_eq!(
+            twice.email.as_str(),
+            "twice@example.com",
+            "the first record wins"
+        );
+        let all = ports::read(&store, |repo| Ok(repo.export_page(None, 100, true)?)).expect("all");
+        let emails: Vec<(&str, bool)> = all
+            .iter()
+            .map(|e| (e.user.email.as_str(), e.deleted_at.is_some()))
+            .collect();
+        assert_eq!(
+            emails,
+            [
+                ("taken@example.com", false),
+                ("Taken@Example.com", true),
+                ("new@example.com", false),
+                ("twice@example.com", false),
+                ("after@example.com", false),
+            ]
+        );
+        assert!(all.iter().all(|e| e.password_hash.is_some()));
+        let live = ports::read(&store, |repo| {
+            Ok(repo.export_page(Some(all[2].user.id), 2, false)?)
+        })
+        .expect("page");
+        assert_eq!(live.len(), 2);
+        assert_eq!(live[0].user.email.as_str(), "twice@example.com");
+        assert_eq!(live[1].user.email.as_str(), "after@example.com");
+    }
+);
+
+both!(import_checkpoints_are_kept_per_run, |db: TestDb| {
+    use usergate_core::import::{Checkpoint, Tally};
+    let store = open(&db);
+    let now = record("x@example.com").now;
+    let first = Checkpoint {
+        run: "run-a".into(),
+        tally: Tally {
+            records: 2000,
+            created: 1990,
+            updated: 0,
+            skipped: 4,
+            rejected: 6,
+        },
+        finished: false,
+    };
+    let done = Checkpoint {
+        tally: Tally {
+            records: 3000,
+            ..first.tally
+        },
+        finished: true,
+        ..first.clone()
+    };
+    ports::write(&store, |repo| Ok(repo.put_import_checkpoint(&first, now)?)).expect("put");
+    let read =
+        |run: &str| ports::read(&store, |repo| Ok(repo.import_checkpoint(run)?)).expect("read");
+    assert_eq!(read("run-a"), Some(first));
+    assert_eq!(read("run-b"), None);
+    ports::write(&store, |repo| Ok(repo.put_import_checkpoint(&done, now)?)).expect("put");
+    assert_eq!(read("run-a"), Some(done));
+});
 
 both!(
     twenty_concurrent_creates_of_one_address_make_one_user,
@@ -312,7 +408,7 @@ both!(settings_agree_across_instances, |db: TestDb| {
 
 both!(migrations_are_idempotent, |db: TestDb| {
     let applied = Store::migrate(db.url()).expect("first");
-    assert_eq!(applied.len(), 7);
+    assert_eq!(applied.len(), 8);
     assert!(Store::migrate(db.url()).expect("second").is_empty());
     assert!(Store::open(db.url(), None).expect("open").ping().is_ok());
 });
@@ -386,6 +482,7 @@ both!(schema_rs_matches_the_migrated_database, |db: TestDb| {
             ("revoked_tokens", 2),
             ("user_codes", 4),
             ("machine_credentials", 9),
+            ("import_runs", 8),
         ],
         "schema.rs was read"
     );

@@ -1,0 +1,315 @@
+//! The password hash formats usergate stores: its own argon2id, and the formats an import
+//! brings from other systems, kept as their source stored them until the user's first login
+//! re-hashes the password to argon2id.
+//!
+//! Each format is parsed and checked by its own crate (`argon2`, `bcrypt`, `pbkdf2`,
+//! `scrypt`); Django's `pbkdf2_sha256$` form is split here and derived with `pbkdf2`.
+//! A hash whose cost is beyond [`Limits`] is refused at import: one login against it would
+//! tie up a hashing thread (or gigabytes of memory) for as long as its source chose.
+
+use argon2::password_hash::phc::{Output, PasswordHash};
+use base64::Engine as _;
+
+/// A recognised password hash format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HashFormat {
+    /// `$argon2id$` or `$argon2i$` (PHC string); usergate's own hashes are argon2id.
+    Argon2,
+    /// `$2a$`, `$2b$`, `$2y$` (DreamFactory, Laravel, many PHP and Node systems).
+    Bcrypt,
+    /// `$pbkdf2-sha256$` or `$pbkdf2-sha512$` (PHC string).
+    Pbkdf2,
+    /// Django's `pbkdf2_sha256$<iterations>$<salt>$<base64 hash>`.
+    DjangoPbkdf2,
+    /// `$scrypt$` (PHC string).
+    Scrypt,
+}
+
+impl HashFormat {
+    /// The format's name, as reports and docs spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            HashFormat::Argon2 => "argon2",
+            HashFormat::Bcrypt => "bcrypt",
+            HashFormat::Pbkdf2 => "pbkdf2",
+            HashFormat::DjangoPbkdf2 => "django-pbkdf2",
+            HashFormat::Scrypt => "scrypt",
+        }
+    }
+}
+
+/// Why a stored hash is not accepted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HashRefused {
+    /// Not one of the recognised formats, or malformed in its own.
+    #[error(
+        "not a recognised password hash (bcrypt $2a$/$2b$/$2y$, $argon2id$, $argon2i$, $pbkdf2-sha256$, $pbkdf2-sha512$, pbkdf2_sha256$, $scrypt$)"
+    )]
+    Unknown,
+    /// A recognised format whose cost is above what usergate verifies.
+    #[error("{0} cost above what usergate verifies ({1})")]
+    TooCostly(&'static str, &'static str),
+}
+
+/// The highest costs usergate verifies, per format.
+struct Limits;
+
+impl Limits {
+    /// argon2 and scrypt memory: 256 MiB (libsodium's "moderate" argon2id).
+    const MEMORY_KIB: u64 = 256 * 1024;
+    /// argon2 passes.
+    const ARGON2_T: u32 = 16;
+    /// bcrypt's log2 rounds (PHP and Node default to 10-12).
+    const BCRYPT_COST: u32 = 16;
+    /// PBKDF2 iterations (Django 5.2 uses 1,000,000).
+    const PBKDF2_ITERATIONS: u32 = 10_000_000;
+}
+
+/// The format of a stored hash, checked the way its verification will read it.
+pub fn recognise(hash: &str) -> Result<HashFormat, HashRefused> {
+    if let Some(rest) = hash.strip_prefix("pbkdf2_sha256$") {
+        return django(rest).map(|_| HashFormat::DjangoPbkdf2);
+    }
+    if hash.starts_with("$2a$") || hash.starts_with("$2b$") || hash.starts_with("$2y$") {
+        let parts: bcrypt::HashParts = hash.parse().map_err(|_| HashRefused::Unknown)?;
+        if parts.get_cost() > Limits::BCRYPT_COST {
+            return Err(HashRefused::TooCostly("bcrypt", "at most 16"));
+        }
+        return Ok(HashFormat::Bcrypt);
+    }
+    let phc = PasswordHash::new(hash).map_err(|_| HashRefused::Unknown)?;
+    if phc.salt.is_none() || phc.hash.is_none() {
+        return Err(HashRefused::Unknown);
+    }
+    match phc.algorithm.as_str() {
+        "argon2id" | "argon2i" => {
+            let params = argon2::Params::try_from(&phc).map_err(|_| HashRefused::Unknown)?;
+            if phc
+                .version
+                .is_some_and(|v| argon2::Version::try_from(v).is_err())
+            {
+                return Err(HashRefused::Unknown);
+            }
+            if u64::from(params.m_cost()) > Limits::MEMORY_KIB || params.t_cost() > Limits::ARGON2_T
+            {
+                return Err(HashRefused::TooCostly("argon2", "m <= 262144, t <= 16"));
+            }
+            Ok(HashFormat::Argon2)
+        }
+        "pbkdf2-sha256" | "pbkdf2-sha512" => {
+            let params = pbkdf2::Params::try_from(&phc).map_err(|_| HashRefused::Unknown)?;
+            if params.rounds() > Limits::PBKDF2_ITERATIONS {
+                return Err(HashRefused::TooCostly(
+                    "pbkdf2",
+                    "at most 10000000 iterations",
+                ));
+            }
+            Ok(HashFormat::Pbkdf2)
+        }
+        "scrypt" => {
+            let params = scrypt::Params::try_from(&phc).map_err(|_| HashRefused::Unknown)?;
+            // scrypt's memory is 128 * r * 2^ln bytes.
+            let kib = (128 * u64::from(params.r())) << params.log_n() >> 10;
+            if kib > Limits::MEMORY_KIB || params.p() > 16 {
+                return Err(HashRefused::TooCostly(
+                    "scrypt",
+                    "128 * r * 2^ln <= 256 MiB, p <= 16",
+                ));
+            }
+            Ok(HashFormat::Scrypt)
+        }
+        _ => Err(HashRefused::Unknown),
+    }
+}
+
+/// Django's hash after its `pbkdf2_sha256$` prefix: iterations, salt and derived key.
+fn django(rest: &str) -> Result<(u32, &str, Vec<u8>), HashRefused> {
+    let mut parts = rest.split('$');
+    let (Some(iterations), Some(salt), Some(key), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(HashRefused::Unknown);
+    };
+    let iterations: u32 = iterations.parse().map_err(|_| HashRefused::Unknown)?;
+    let key = base64::engine::general_purpose::STANDARD
+        .decode(key)
+        .map_err(|_| HashRefused::Unknown)?;
+    if iterations == 0 || salt.is_empty() || key.is_empty() || key.len() > Output::MAX_LENGTH {
+        return Err(HashRefused::Unknown);
+    }
+    if iterations > Limits::PBKDF2_ITERATIONS {
+        return Err(HashRefused::TooCostly(
+            "pbkdf2",
+            "at most 10000000 iterations",
+        ));
+    }
+    Ok((iterations, salt, key))
+}
+
+/// Whether `candidate` matches a hash in a format other than argon2 (which the hasher's own
+/// threads verify with their memory). Blocks for as long as the hash's cost says.
+pub(crate) fn verify_other(format: HashFormat, candidate: &[u8], hash: &str) -> bool {
+    use pbkdf2::password_hash::PasswordVerifier as _;
+    match format {
+        HashFormat::Bcrypt => bcrypt::verify(candidate, hash).unwrap_or(false),
+        HashFormat::Pbkdf2 => PasswordHash::new(hash).is_ok_and(|phc| {
+            pbkdf2::Pbkdf2::default()
+                .verify_password(candidate, &phc)
+                .is_ok()
+        }),
+        HashFormat::Scrypt => PasswordHash::new(hash).is_ok_and(|phc| {
+            scrypt::Scrypt::default()
+                .verify_password(candidate, &phc)
+                .is_ok()
+        }),
+        HashFormat::DjangoPbkdf2 => {
+            let Some(Ok((iterations, salt, expected))) =
+                hash.strip_prefix("pbkdf2_sha256$").map(django)
+            else {
+                return false;
+            };
+            let mut computed = vec![0u8; expected.len()];
+            pbkdf2::pbkdf2_hmac::<pbkdf2::sha2::Sha256>(
+                candidate,
+                salt.as_bytes(),
+                iterations,
+                &mut computed,
+            );
+            // `Output`'s equality is constant-time.
+            matches!(
+                (Output::new(&computed), Output::new(&expected)),
+                (Ok(a), Ok(b)) if a == b
+            )
+        }
+        // Verified by the hasher's threads, in their memory.
+        HashFormat::Argon2 => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_format_is_recognised_and_verifies() {
+        let pw = b"correct horse";
+        let bcrypt_2b = bcrypt::hash(pw, 4).expect("bcrypt");
+        let bcrypt_2a = bcrypt::hash_with_result(pw, 4)
+            .expect("bcrypt")
+            .format_for_version(bcrypt::Version::TwoA);
+        let bcrypt_2y = bcrypt::hash_with_result(pw, 4)
+            .expect("bcrypt")
+            .format_for_version(bcrypt::Version::TwoY);
+        use argon2::password_hash::CustomizedPasswordHasher as _;
+        let salt = b"saltsaltsaltsalt";
+        let pbkdf2 = pbkdf2::Pbkdf2::default()
+            .hash_password_customized(
+                pw,
+                salt,
+                None,
+                None,
+                pbkdf2::Params::new_with_output_len(1000, 32).expect("params"),
+            )
+            .expect("pbkdf2")
+            .to_string();
+        let scrypt = scrypt::Scrypt::default()
+            .hash_password_customized(
+                pw,
+                salt,
+                None,
+                None,
+                scrypt::Params::new(10, 8, 1).expect("params"),
+            )
+            .expect("scrypt")
+            .to_string();
+        let mut key = [0u8; 32];
+        pbkdf2::pbkdf2_hmac::<pbkdf2::sha2::Sha256>(pw, b"pepperedsalt", 1000, &mut key);
+        let django = format!(
+            "pbkdf2_sha256$1000$pepperedsalt${}",
+            base64::engine::general_purpose::STANDARD.encode(key)
+        );
+        for (hash, format) in [
+            (bcrypt_2b.as_str(), HashFormat::Bcrypt),
+            (bcrypt_2a.as_str(), HashFormat::Bcrypt),
+            (bcrypt_2y.as_str(), HashFormat::Bcrypt),
+            (pbkdf2.as_str(), HashFormat::Pbkdf2),
+            (scrypt.as_str(), HashFormat::Scrypt),
+            (django.as_str(), HashFormat::DjangoPbkdf2),
+        ] {
+            assert_eq!(recognise(hash), Ok(format), "{hash}");
+            assert!(verify_other(format, pw, hash), "{hash}");
+            assert!(!verify_other(format, b"correct horsE", hash), "{hash}");
+        }
+    }
+
+    /// Hashes made by other implementations: OpenSSL through Python's `hashlib` (PBKDF2,
+    /// scrypt), and crypt_blowfish's own test vector (bcrypt).
+    #[test]
+    fn hashes_from_other_implementations_verify() {
+        for (hash, password, format) in [
+            (
+                "$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW",
+                "U*U",
+                HashFormat::Bcrypt,
+            ),
+            (
+                "pbkdf2_sha256$100000$seasalt$BNZ6eyaNc8qFTJPjrAq99hSYb73EgAdytAtdBg2Sdcc=",
+                "l\u{e8}tmein",
+                HashFormat::DjangoPbkdf2,
+            ),
+            (
+                "$pbkdf2-sha256$i=1000,l=32$c2FsdHNhbHRzYWx0c2FsdA$BBs+1+PaslLtBPULUr8/lQicvVuHiEPMz0i8MjLCbzM",
+                "correct horse",
+                HashFormat::Pbkdf2,
+            ),
+            (
+                "$pbkdf2-sha512$i=1000,l=64$c2FsdHNhbHRzYWx0c2FsdA$EHLBej+uEvxlmr0QnHnceg1vM6h1wbwSP5XErh3SmizNDWZsIi28RPGARe0EssjGRoiACzxgHjNvqwJY1zxKig",
+                "correct horse",
+                HashFormat::Pbkdf2,
+            ),
+            (
+                "$scrypt$ln=10,r=8,p=1$c2FsdHNhbHRzYWx0c2FsdA$A9lBa6RTbfBovWqamVIqXKovIl4Vk6OZyVojLJmYmSI",
+                "correct horse",
+                HashFormat::Scrypt,
+            ),
+        ] {
+            assert_eq!(recognise(hash), Ok(format), "{hash}");
+            assert!(verify_other(format, password.as_bytes(), hash), "{hash}");
+            assert!(!verify_other(format, b"wrong", hash), "{hash}");
+        }
+    }
+
+    #[test]
+    fn unknown_malformed_and_costly_hashes_are_refused() {
+        for hash in [
+            "",
+            "plaintext",
+            "5f4dcc3b5aa765d61d8327deb882cf99",
+            "$1$saltsalt$qjXMvbEw8oaL.CzflDugX/",
+            "$2x$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW",
+            "$2b$04$short",
+            "$argon2d$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$8Jx2w8n4D8Ww6k8vZ8VnYQ",
+            "$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHQ",
+            "pbkdf2_sha256$x$salt$aGFzaA==",
+            "pbkdf2_sha256$1000$salt$not base64!",
+            "pbkdf2_sha1$1000$salt$aGFzaA==",
+            "{SSHA}aGFzaGhhc2hoYXNo",
+        ] {
+            assert_eq!(recognise(hash), Err(HashRefused::Unknown), "{hash:?}");
+        }
+        let costly_bcrypt = bcrypt::hash(b"x", 4)
+            .expect("bcrypt")
+            .replacen("$04$", "$17$", 1);
+        for hash in [
+            costly_bcrypt.as_str(),
+            "$argon2id$v=19$m=1048576,t=2,p=1$c2FsdHNhbHQ$8Jx2w8n4D8Ww6k8vZ8VnYQ",
+            "$scrypt$ln=22,r=8,p=1$aM15713r3Xsvxbi31lqr1Q$nFNh2CVHVjNldFVKDHDlm4CbdRSCdEBsjjJxD+iCs5E",
+            "pbkdf2_sha256$20000000$salt$aGFzaA==",
+        ] {
+            assert!(
+                matches!(recognise(hash), Err(HashRefused::TooCostly(..))),
+                "{hash:?}"
+            );
+        }
+    }
+}

@@ -1,0 +1,402 @@
+//! Importing users from another system, and exporting them.
+//!
+//! An import is a stream of records, written in batches: each batch is one transaction, which
+//! also records how far the import got (its checkpoint), so that running the same import again
+//! after an interruption starts after the last committed batch and creates nothing twice. A
+//! record keeps the password hash its source stored (a format of [`crate::hashes`]); the
+//! user's first login re-hashes it to argon2id. A record that cannot be imported is rejected
+//! with its line, field and reason, and the others go on.
+//!
+//! Exports read users in id order, a page at a time; the password hash leaves core here and
+//! nowhere else, and only to the operator ([`Actor::System`]).
+
+use std::collections::HashSet;
+use std::hash::{BuildHasher, RandomState};
+
+use chrono::NaiveDateTime;
+
+use crate::access::{Actor, AdminGrant, require_admin};
+use crate::domain::{Coarse, UserId};
+use crate::error::{CoreError, CoreResult, Denied, FieldError};
+use crate::hashes;
+use crate::ports::{self, NewUserRecord};
+use crate::user::{NewUser, ProfileChanges, User, UserChanges, UserKey};
+use crate::users::{Prepared, UserService, no_guard, update_in};
+
+/// One user read from an import file.
+#[derive(Debug, Clone)]
+pub struct ImportRecord {
+    /// Where the record starts in its file (1-based), for the report.
+    pub line: u64,
+    /// The user; its `password` is ignored (an import carries hashes, never passwords).
+    pub user: NewUser,
+    /// The hash the source system stored, as it stored it.
+    pub password_hash: Option<String>,
+    /// When the source created the user (now, if it does not say).
+    pub created_at: Option<NaiveDateTime>,
+    /// When the source deleted the user: it is imported deleted (an export with
+    /// `--include-deleted`), invisible everywhere as any deleted user.
+    pub deleted_at: Option<NaiveDateTime>,
+}
+
+/// A time as import files write it: RFC 3339 (converted to UTC), or `YYYY-MM-DD HH:MM:SS`
+/// with an optional fraction and `T` or a space between date and time (taken as UTC).
+pub fn parse_time(s: &str) -> Option<NaiveDateTime> {
+    let s = s.trim();
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Some(crate::ports::truncate_to_micros(t.naive_utc()));
+    }
+    ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f"]
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
+        .map(crate::ports::truncate_to_micros)
+}
+
+/// What happens to a record whose email a live user already has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnConflict {
+    /// Keep the existing user; the record counts as skipped.
+    Skip,
+    /// Change the existing user to the record's values (a new hash, role or status kills its
+    /// tokens, as any such change does).
+    Update,
+    /// Reject the record (reported; the import goes on and exits with rejections).
+    Fail,
+}
+
+/// A record that was not imported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    /// Its line in the file.
+    pub line: u64,
+    /// Its email as written, when it has one.
+    pub email: Option<String>,
+    /// The offending field.
+    pub field: String,
+    /// Why.
+    pub reason: String,
+}
+
+impl Rejection {
+    /// One rejection per field of a validation error, or one for the whole record.
+    pub fn from_error(line: u64, email: Option<&str>, error: &CoreError) -> Vec<Rejection> {
+        let one = |field: &str, reason: String| Rejection {
+            line,
+            email: email.map(str::to_owned),
+            field: field.to_owned(),
+            reason,
+        };
+        match error {
+            CoreError::Validation(fields) => fields
+                .iter()
+                .map(|FieldError { field, problem }| one(field, problem.to_string()))
+                .collect(),
+            CoreError::Conflict(c) => vec![one("email", c.to_string())],
+            other => vec![one("record", other.to_string())],
+        }
+    }
+}
+
+/// What an import did so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Records read (imported or not).
+    pub records: u64,
+    /// Users created.
+    pub created: u64,
+    /// Existing users changed (`--on-conflict update`).
+    pub updated: u64,
+    /// Records whose user already existed (`--on-conflict skip`).
+    pub skipped: u64,
+    /// Records rejected.
+    pub rejected: u64,
+}
+
+impl Tally {
+    fn add(&mut self, other: &Tally) {
+        self.records += other.records;
+        self.created += other.created;
+        self.updated += other.updated;
+        self.skipped += other.skipped;
+        self.rejected += other.rejected;
+    }
+}
+
+/// How far an import got: kept in the store, written by each batch's transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checkpoint {
+    /// The import's identity (a digest of its file and options).
+    pub run: String,
+    /// Everything the committed batches did; `records` is where the next batch starts.
+    pub tally: Tally,
+    /// Whether the whole file was imported.
+    pub finished: bool,
+}
+
+/// One import in progress.
+pub struct Import<'a> {
+    users: &'a UserService,
+    grant: AdminGrant,
+    on_conflict: OnConflict,
+    dry_run: bool,
+    /// A dry run rolls each batch back, so the store cannot tell a later record that an earlier
+    /// one has its email: these digests of the emails seen so far do (8 bytes a record).
+    seen: Option<(RandomState, HashSet<u64>)>,
+    checkpoint: Checkpoint,
+}
+
+impl<'a> Import<'a> {
+    /// Starts (or, when `run` was interrupted before, resumes) an import. Admins only.
+    /// `dry_run` writes nothing: each batch is checked in a transaction that is rolled back.
+    pub fn start(
+        users: &'a UserService,
+        actor: &Actor,
+        run: &str,
+        on_conflict: OnConflict,
+        dry_run: bool,
+    ) -> CoreResult<Import<'a>> {
+        let grant = require_admin(actor)?;
+        let stored = if dry_run {
+            None
+        } else {
+            ports::read(&*users.store, |repo| Ok(repo.import_checkpoint(run)?))?
+        };
+        Ok(Import {
+            users,
+            grant,
+            on_conflict,
+            dry_run,
+            seen: dry_run.then(|| (RandomState::new(), HashSet::new())),
+            checkpoint: stored.unwrap_or(Checkpoint {
+                run: run.to_owned(),
+                tally: Tally::default(),
+                finished: false,
+            }),
+        })
+    }
+
+    /// Where this import stands: records already done by an earlier, interrupted run of it
+    /// (the caller skips that many), and whether it already finished.
+    pub fn checkpoint(&self) -> &Checkpoint {
+        &self.checkpoint
+    }
+
+    /// Imports one batch of records, read in order (`Err`: a record the reader could not make
+    /// sense of) in one transaction. On an error nothing of the batch is written and the import
+    /// stops; its earlier batches stay, and running it again resumes after them.
+    pub fn batch(
+        &mut self,
+        items: Vec<Result<ImportRecord, Vec<Rejection>>>,
+    ) -> CoreResult<(Tally, Vec<Rejection>)> {
+        let now = self.users.clock.now();
+        let mut tally = Tally {
+            records: items.len() as u64,
+            ..Tally::default()
+        };
+        let mut rejections = Vec::new();
+        let mut records = Vec::with_capacity(items.len());
+        for item in items {
+            match item.and_then(|r| self.record(r, now)) {
+                Ok(r) => records.push(r),
+                Err(rejected) => {
+                    tally.rejected += 1;
+                    rejections.extend(rejected);
+                }
+            }
+        }
+        let mut outcome = None;
+        let result = self.users.store.write(&mut |repo| {
+            let rows: Vec<&NewUserRecord> = records.iter().map(|(_, r)| r).collect();
+            let inserted = repo.insert_many(&rows)?;
+            let mut done = tally;
+            let mut rejected = Vec::new();
+            for ((record, row), fresh) in records.iter().zip(inserted) {
+                let earlier = self.seen.as_ref().is_some_and(|(state, seen)| {
+                    row.deleted_at.is_none()
+                        && seen.contains(&state.hash_one(&row.email_normalized))
+                });
+                if fresh && !earlier {
+                    done.created += 1;
+                    continue;
+                }
+                match self.on_conflict {
+                    OnConflict::Skip => done.skipped += 1,
+                    OnConflict::Fail => {
+                        done.rejected += 1;
+                        rejected.push(Rejection {
+                            line: record.line,
+                            email: Some(row.email.clone()),
+                            field: "email".into(),
+                            reason: "a user with this email already exists".into(),
+                        });
+                    }
+                    // In a dry run an earlier record of the file is not in the store: updating
+                    // it is what the import would do.
+                    OnConflict::Update if earlier => done.updated += 1,
+                    OnConflict::Update => match self.update(repo, record, row, now) {
+                        Ok(()) => done.updated += 1,
+                        Err(e @ CoreError::Internal(_)) => return Err(e),
+                        Err(e) => {
+                            done.rejected += 1;
+                            rejected.extend(Rejection::from_error(
+                                record.line,
+                                Some(&row.email),
+                                &e,
+                            ));
+                        }
+                    },
+                }
+            }
+            let mut checkpoint = self.checkpoint.clone();
+            checkpoint.tally.add(&done);
+            if !self.dry_run {
+                repo.put_import_checkpoint(&checkpoint, now)?;
+            }
+            outcome = Some((checkpoint, done, rejected));
+            if self.dry_run {
+                return Err(CoreError::Internal("dry run: rolled back".into()));
+            }
+            Ok(())
+        });
+        let Some((checkpoint, done, rejected)) = outcome else {
+            return Err(result
+                .err()
+                .unwrap_or_else(|| CoreError::Internal("import batch returned nothing".into())));
+        };
+        if !self.dry_run {
+            result?;
+        }
+        if let Some((state, seen)) = &mut self.seen {
+            for (_, row) in records.iter().filter(|(_, r)| r.deleted_at.is_none()) {
+                seen.insert(state.hash_one(&row.email_normalized));
+            }
+        }
+        self.checkpoint = checkpoint;
+        rejections.extend(rejected);
+        rejections.sort_by_key(|r| r.line);
+        Ok((done, rejections))
+    }
+
+    /// Marks the import finished (a later run of it has nothing to do) and returns its tally.
+    pub fn finish(mut self) -> CoreResult<Tally> {
+        self.checkpoint.finished = true;
+        if !self.dry_run {
+            let now = self.users.clock.now();
+            ports::write(&*self.users.store, |repo| {
+                Ok(repo.put_import_checkpoint(&self.checkpoint, now)?)
+            })?;
+        }
+        Ok(self.checkpoint.tally)
+    }
+
+    /// The row for a record, or why it cannot be imported.
+    fn record(
+        &self,
+        r: ImportRecord,
+        now: NaiveDateTime,
+    ) -> Result<(ImportRecord, NewUserRecord), Vec<Rejection>> {
+        let email = r.user.email.as_str().to_owned();
+        let reject = |e: &CoreError| Rejection::from_error(r.line, Some(&email), e);
+        if let Some(hash) = &r.password_hash
+            && let Err(refused) = hashes::recognise(hash)
+        {
+            return Err(vec![Rejection {
+                line: r.line,
+                email: Some(email),
+                field: "password_hash".into(),
+                reason: refused.to_string(),
+            }]);
+        }
+        let mut row = self
+            .users
+            .record(NewUser {
+                password: None,
+                ..r.user.clone()
+            })
+            .map_err(|e| reject(&e))?;
+        row.password_hash.clone_from(&r.password_hash);
+        row.now = r.created_at.unwrap_or(now);
+        row.deleted_at = r.deleted_at;
+        Ok((r, row))
+    }
+
+    /// Changes the live user with the record's email to the record's values.
+    fn update(
+        &self,
+        repo: &mut dyn crate::ports::UserRepo,
+        record: &ImportRecord,
+        row: &NewUserRecord,
+        now: NaiveDateTime,
+    ) -> CoreResult<()> {
+        // The same hash again is no password change (it would kill the user's tokens).
+        let current = repo.credentials(&row.email_normalized)?;
+        let hash = row
+            .password_hash
+            .clone()
+            .filter(|h| current.as_ref().and_then(|c| c.password_hash.as_ref()) != Some(h));
+        let set = |v: &Option<String>| v.clone().map(Some);
+        let p = &row.profile;
+        let changes = UserChanges {
+            name: record.user.name.clone().map(|_| row.name.clone()),
+            // An empty class: the record's value exactly.
+            role: Some(Coarse::exact(row.role, &[])),
+            status: Some(Coarse::exact(row.status, &[])),
+            profile: ProfileChanges {
+                first_name: set(&p.first_name),
+                last_name: set(&p.last_name),
+                title: set(&p.title),
+                phone: set(&p.phone),
+                alternate_email: set(&p.alternate_email),
+                location: set(&p.location),
+                timezone: set(&p.timezone),
+                locale: set(&p.locale),
+                avatar_url: set(&p.avatar_url),
+            },
+            attributes: row.attributes.clone(),
+            employee_number: row.employee_number.map(Some),
+            ..UserChanges::default()
+        };
+        let key = UserKey::Email(record.user.email.clone());
+        let prepared = Prepared { changes, hash };
+        update_in(repo, self.grant, &key, &prepared, &no_guard, now).map(drop)
+    }
+}
+
+/// A user as an export writes it.
+#[derive(Debug, Clone)]
+pub struct Exported {
+    /// The user.
+    pub user: User,
+    /// Its password hash, only when asked for.
+    pub password_hash: Option<String>,
+    /// When it was deleted, for a deleted user.
+    pub deleted_at: Option<NaiveDateTime>,
+}
+
+impl UserService {
+    /// Up to `limit` users with an id above `after`, in id order: live ones, and deleted ones
+    /// with `include_deleted`. Password hashes only with `with_hashes`, and only for the
+    /// operator: they leave core nowhere else.
+    pub fn export_page(
+        &self,
+        actor: &Actor,
+        after: Option<UserId>,
+        limit: u32,
+        include_deleted: bool,
+        with_hashes: bool,
+    ) -> CoreResult<Vec<Exported>> {
+        require_admin(actor)?;
+        if with_hashes && !matches!(actor, Actor::System) {
+            return Err(CoreError::Forbidden(Denied::NotAdmin));
+        }
+        let mut page = ports::read(&*self.store, |repo| {
+            Ok(repo.export_page(after, limit, include_deleted)?)
+        })?;
+        if !with_hashes {
+            for e in &mut page {
+                e.password_hash = None;
+            }
+        }
+        Ok(page)
+    }
+}
