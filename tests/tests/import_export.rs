@@ -422,7 +422,7 @@ five@example.com,\"Five, V\",user,
         child.kill().expect("kill");
         child.wait().expect("wait");
         let partial = live_count(db.url());
-        assert!(partial > 0 && partial < rows && partial % 200 == 0, "whole batches only: {partial}");
+        assert!(partial > 0 && partial < rows && partial.is_multiple_of(200), "whole batches only: {partial}");
         let done = import(db.url(), &args).expect("resume");
         assert_eq!(live_count(db.url()), rows);
         assert_eq!((done.tally.records, done.tally.created, done.tally.rejected), (rows as u64, rows as u64, 0));

@@ -4,7 +4,7 @@
 //!
 //! Each format is parsed and checked by its own crate (`argon2`, `bcrypt`, `pbkdf2`,
 //! `scrypt`); Django's `pbkdf2_sha256$` form is split here and derived with `pbkdf2`.
-//! A hash whose cost is beyond [`Limits`] is refused at import: one login against it would
+//! A hash whose cost is beyond `Limits` is refused at import: one login against it would
 //! tie up a hashing thread (or gigabytes of memory) for as long as its source chose.
 
 use argon2::password_hash::phc::{Output, PasswordHash};

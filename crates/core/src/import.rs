@@ -39,17 +39,26 @@ pub struct ImportRecord {
     pub deleted_at: Option<NaiveDateTime>,
 }
 
-/// A time as import files write it: RFC 3339 (converted to UTC), or `YYYY-MM-DD HH:MM:SS`
-/// with an optional fraction and `T` or a space between date and time (taken as UTC).
+/// A time as import files write it: RFC 3339, or `YYYY-MM-DD HH:MM:SS` with an optional
+/// fraction, `T` or a space between date and time, and an optional offset (`+00`, `+0000`,
+/// `+00:00`: PostgreSQL's text form of a `timestamptz`); converted to UTC, and taken as UTC
+/// without an offset.
 pub fn parse_time(s: &str) -> Option<NaiveDateTime> {
     let s = s.trim();
-    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
-        return Some(crate::ports::truncate_to_micros(t.naive_utc()));
-    }
-    ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f"]
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
-        .map(crate::ports::truncate_to_micros)
+    let utc = chrono::DateTime::parse_from_rfc3339(s)
+        .ok()
+        .or_else(|| {
+            ["%Y-%m-%d %H:%M:%S%.f%#z", "%Y-%m-%dT%H:%M:%S%.f%#z"]
+                .iter()
+                .find_map(|f| chrono::DateTime::parse_from_str(s, f).ok())
+        })
+        .map(|t| t.naive_utc())
+        .or_else(|| {
+            ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f"]
+                .iter()
+                .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
+        })?;
+    Some(crate::ports::truncate_to_micros(utc))
 }
 
 /// What happens to a record whose email a live user already has.
@@ -398,5 +407,42 @@ impl UserService {
             }
         }
         Ok(page)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_time;
+
+    #[test]
+    fn times_are_read_in_the_forms_exports_write_them() {
+        let t = |s: &str| parse_time(s).map(|t| t.to_string());
+        let at = Some("2021-03-04 10:00:00".to_owned());
+        for s in [
+            "2021-03-04T10:00:00Z",
+            "2021-03-04T11:00:00+01:00",
+            "2021-03-04 10:00:00",
+            "2021-03-04T10:00:00",
+            "2021-03-04 10:00:00+00",
+            "2021-03-04 12:00:00+0200",
+            "2021-03-04 05:00:00-05:00",
+            " 2021-03-04 10:00:00.000000Z ",
+        ] {
+            assert_eq!(t(s), at, "{s}");
+        }
+        assert_eq!(
+            t("2021-03-04 10:00:00.1234567"),
+            Some("2021-03-04 10:00:00.123456".to_owned()),
+            "microseconds, as both stores keep"
+        );
+        for s in [
+            "",
+            "yesterday",
+            "2021-03-04",
+            "2021-13-04 10:00:00",
+            "10:00:00",
+        ] {
+            assert_eq!(t(s), None, "{s:?}");
+        }
     }
 }

@@ -42,6 +42,11 @@
 //!   own account is 403; of the last active admin 409.
 //! - Roles map one to one to core's (`Admin` admin, `Privileged` privileged, `Editor` editor,
 //!   `Participant` user, `Social` viewer); status is not shown (Domo has none).
+//! - `usergate import --format domo` reads a saved `GET /v1/users` array with
+//!   [`wire::import_record`]: what a create reads (`role` by name or `roleId`, which must agree
+//!   when both are given), and `createdAt`; `id`, `updatedAt` and the other read-only fields are
+//!   ignored. Domo shows no passwords (its users sign in through Domo or SSO): imported users
+//!   have none until invited or reset, unless `--hashes` supplies one.
 
 pub mod auth;
 pub mod error;

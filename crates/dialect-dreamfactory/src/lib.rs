@@ -83,6 +83,12 @@
 //!   at a time, streamed, so memory stays bounded; its pages are read with `offset`, so writes
 //!   made while it streams may shift it (as in DreamFactory). An error after the first chunk can
 //!   only cut the answer short (logged).
+//! - `usergate import --format dreamfactory` reads a saved listing (`{"resource":[...]}` of
+//!   `GET /system/user`, or of `/system/admin` with `--role admin`: the listing says nothing of
+//!   the kind, the endpoint did) with [`writes::import_record`]: the fields a create reads, and
+//!   `created_date` (either of DreamFactory's time forms); `id`, `last_login_date` and the
+//!   other read-only fields are ignored, as a create ignores them. Listings carry no password;
+//!   hashes from DreamFactory's `user` table (bcrypt, `$2y$`) come with `--hashes`.
 
 pub mod admin_app;
 pub mod auth;
