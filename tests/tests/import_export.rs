@@ -431,6 +431,29 @@ five@example.com,\"Five, V\",user,
         assert_eq!(live_count(db.url()), rows);
     }
 
+    async fn the_exit_code_says_whether_anything_was_rejected(kind) {
+        let dir = tempfile::tempdir().expect("dir");
+        let db = TestDb::of(kind);
+        let run = |file: &Path| {
+            let out = usergate_command(db.url(), &[path_str(file)]).output().expect("run");
+            (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned(),
+             String::from_utf8_lossy(&out.stderr).into_owned())
+        };
+        let good = write(dir.path(), "good.csv", "email\na@example.com\n");
+        let (code, stdout, _) = run(&good);
+        assert_eq!(code, Some(0), "{stdout}");
+        assert!(stdout.contains("1 records: 1 created, 0 updated, 0 skipped, 0 rejected"), "{stdout}");
+        let bad = write(dir.path(), "bad.csv", "email\nb@example.com\nnot-an-address\n");
+        let (code, stdout, _) = run(&bad);
+        assert_eq!(code, Some(2), "{stdout}");
+        assert!(stdout.contains("bad.csv.rejected.csv"), "the summary names the report: {stdout}");
+        let broken = write(dir.path(), "broken.csv", "emial\nc@example.com\n");
+        let (code, _, stderr) = run(&broken);
+        assert_eq!(code, Some(1));
+        assert!(stderr.contains("unknown column \"emial\""), "{stderr}");
+        assert_eq!(live_count(db.url()), 2);
+    }
+
     async fn a_hundred_thousand_rows_import_in_bounded_memory(kind) {
         let dir = tempfile::tempdir().expect("dir");
         let db = TestDb::of(kind);
@@ -569,9 +592,18 @@ fn big_csv(dir: &Path, rows: usize) -> PathBuf {
     path
 }
 
-/// `usergate import` as its own process (the binary beside this test's, built by the same
-/// `cargo nextest run --workspace`), with its output discarded.
+/// `usergate import` as its own process, with its output discarded.
 fn usergate_process(url: &str, args: &[&str]) -> std::process::Child {
+    usergate_command(url, args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn usergate")
+}
+
+/// `usergate import` as its own process: the binary beside this test's, built by the same
+/// `cargo nextest run --workspace`.
+fn usergate_command(url: &str, args: &[&str]) -> std::process::Command {
     let exe = std::env::current_exe().expect("exe");
     let bin = exe
         .parent()
@@ -584,11 +616,7 @@ fn usergate_process(url: &str, args: &[&str]) -> std::process::Child {
                 exe.display()
             )
         });
-    std::process::Command::new(bin)
-        .args(["import", "--database-url", url])
-        .args(args)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("spawn usergate")
+    let mut command = std::process::Command::new(bin);
+    command.args(["import", "--database-url", url]).args(args);
+    command
 }
