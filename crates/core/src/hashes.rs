@@ -191,54 +191,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn each_format_is_recognised_and_verifies() {
+    fn bcrypt_in_each_prefix_is_recognised_and_verifies() {
         let pw = b"correct horse";
-        let bcrypt_2b = bcrypt::hash(pw, 4).expect("bcrypt");
-        let bcrypt_2a = bcrypt::hash_with_result(pw, 4)
-            .expect("bcrypt")
-            .format_for_version(bcrypt::Version::TwoA);
-        let bcrypt_2y = bcrypt::hash_with_result(pw, 4)
-            .expect("bcrypt")
-            .format_for_version(bcrypt::Version::TwoY);
-        use argon2::password_hash::CustomizedPasswordHasher as _;
-        let salt = b"saltsaltsaltsalt";
-        let pbkdf2 = pbkdf2::Pbkdf2::default()
-            .hash_password_customized(
-                pw,
-                salt,
-                None,
-                None,
-                pbkdf2::Params::new_with_output_len(1000, 32).expect("params"),
-            )
-            .expect("pbkdf2")
-            .to_string();
-        let scrypt = scrypt::Scrypt::default()
-            .hash_password_customized(
-                pw,
-                salt,
-                None,
-                None,
-                scrypt::Params::new(10, 8, 1).expect("params"),
-            )
-            .expect("scrypt")
-            .to_string();
-        let mut key = [0u8; 32];
-        pbkdf2::pbkdf2_hmac::<pbkdf2::sha2::Sha256>(pw, b"pepperedsalt", 1000, &mut key);
-        let django = format!(
-            "pbkdf2_sha256$1000$pepperedsalt${}",
-            base64::engine::general_purpose::STANDARD.encode(key)
-        );
-        for (hash, format) in [
-            (bcrypt_2b.as_str(), HashFormat::Bcrypt),
-            (bcrypt_2a.as_str(), HashFormat::Bcrypt),
-            (bcrypt_2y.as_str(), HashFormat::Bcrypt),
-            (pbkdf2.as_str(), HashFormat::Pbkdf2),
-            (scrypt.as_str(), HashFormat::Scrypt),
-            (django.as_str(), HashFormat::DjangoPbkdf2),
+        let parts = bcrypt::hash_with_result(pw, 4).expect("bcrypt");
+        for version in [
+            bcrypt::Version::TwoA,
+            bcrypt::Version::TwoB,
+            bcrypt::Version::TwoY,
         ] {
-            assert_eq!(recognise(hash), Ok(format), "{hash}");
-            assert!(verify_other(format, pw, hash), "{hash}");
-            assert!(!verify_other(format, b"correct horsE", hash), "{hash}");
+            let hash = parts.format_for_version(version);
+            assert_eq!(recognise(&hash), Ok(HashFormat::Bcrypt), "{hash}");
+            assert!(verify_other(HashFormat::Bcrypt, pw, &hash), "{hash}");
+            assert!(
+                !verify_other(HashFormat::Bcrypt, b"correct horsE", &hash),
+                "{hash}"
+            );
         }
     }
 

@@ -343,24 +343,12 @@ impl<'a> Import<'a> {
             .password_hash
             .clone()
             .filter(|h| current.as_ref().and_then(|c| c.password_hash.as_ref()) != Some(h));
-        let set = |v: &Option<String>| v.clone().map(Some);
-        let p = &row.profile;
         let changes = UserChanges {
             name: record.user.name.clone().map(|_| row.name.clone()),
             // An empty class: the record's value exactly.
             role: Some(Coarse::exact(row.role, &[])),
             status: Some(Coarse::exact(row.status, &[])),
-            profile: ProfileChanges {
-                first_name: set(&p.first_name),
-                last_name: set(&p.last_name),
-                title: set(&p.title),
-                phone: set(&p.phone),
-                alternate_email: set(&p.alternate_email),
-                location: set(&p.location),
-                timezone: set(&p.timezone),
-                locale: set(&p.locale),
-                avatar_url: set(&p.avatar_url),
-            },
+            profile: ProfileChanges::setting(&row.profile),
             attributes: row.attributes.clone(),
             employee_number: row.employee_number.map(Some),
             ..UserChanges::default()

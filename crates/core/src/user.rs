@@ -217,6 +217,22 @@ impl ProfileChanges {
         ]
     }
 
+    /// Sets each field `profile` has; keeps the others.
+    pub fn setting(profile: &Profile) -> ProfileChanges {
+        let set = |v: &Option<String>| v.clone().map(Some);
+        ProfileChanges {
+            first_name: set(&profile.first_name),
+            last_name: set(&profile.last_name),
+            title: set(&profile.title),
+            phone: set(&profile.phone),
+            alternate_email: set(&profile.alternate_email),
+            location: set(&profile.location),
+            timezone: set(&profile.timezone),
+            locale: set(&profile.locale),
+            avatar_url: set(&profile.avatar_url),
+        }
+    }
+
     /// The changes that differ from `current`.
     pub fn against(&self, current: &Profile) -> ProfileChanges {
         fn diff(change: &Option<Option<String>>, now: &Option<String>) -> Option<Option<String>> {
