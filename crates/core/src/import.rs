@@ -17,7 +17,7 @@ use chrono::NaiveDateTime;
 
 use crate::access::{Actor, AdminGrant, require_admin};
 use crate::domain::{Coarse, UserId};
-use crate::error::{CoreError, CoreResult, Denied, FieldError};
+use crate::error::{Conflict, CoreError, CoreResult, Denied, FieldError};
 use crate::hashes;
 use crate::ports::{self, NewUserRecord};
 use crate::user::{NewUser, ProfileChanges, User, UserChanges, UserKey};
@@ -236,7 +236,7 @@ impl<'a> Import<'a> {
                             line: record.line,
                             email: Some(row.email.clone()),
                             field: "email".into(),
-                            reason: "a user with this email already exists".into(),
+                            reason: Conflict::DuplicateEmail.to_string(),
                         });
                     }
                     // In a dry run an earlier record of the file is not in the store: updating

@@ -127,9 +127,10 @@ pub trait UserRepo {
     /// Inserts a user; a duplicate normalised email among non-deleted users is
     /// [`RepoError::DuplicateEmail`].
     fn insert(&mut self, user: &NewUserRecord) -> Result<User, RepoError>;
-    /// Inserts users in one statement, in order; per user, whether it was inserted (`false`:
-    /// a live user, maybe an earlier one of the same call, already has its email). Nothing
-    /// fails on a duplicate, so the transaction goes on.
+    /// Inserts users in bulk (a statement for the deleted ones, then one for the live ones, in
+    /// their order); per user, whether it was inserted (`false`: a live user, maybe an earlier
+    /// one of the same call, already has its email). Nothing fails on a duplicate, so the
+    /// transaction goes on.
     fn insert_many(&mut self, users: &[&NewUserRecord]) -> Result<Vec<bool>, RepoError>;
     /// A non-deleted user by id or email.
     fn find(&mut self, key: &UserKey) -> Result<Option<User>, RepoError>;

@@ -151,12 +151,12 @@ fn user_of(kind: Kind, record: &Value) -> CoreResult<NewUser> {
 }
 
 /// One record of a saved DreamFactory listing (`{"resource":[...]}` of `GET
-/// /api/v2/system/user`, or of `/system/admin` with `admin`), for `usergate import --format
-/// dreamfactory`. The fields a create reads, and `created_date`; listings carry no password, so
-/// the user has none (unless the import's `--hashes` file has one). Read-only and unknown
-/// fields are ignored, as a create ignores them.
-pub fn import_record(record: &Value, admin: bool, line: u64) -> CoreResult<ImportRecord> {
-    let kind = if admin { Kind::Admin } else { Kind::User };
+/// /api/v2/system/user` or `/system/admin`), for `usergate import --format dreamfactory`, the
+/// user getting `role` (the listing does not say which endpoint it came from: the import's
+/// `--role`). The fields a create reads, and `created_date`; listings carry no password, so the
+/// user has none (unless the import's `--hashes` file has one). Read-only and unknown fields are
+/// ignored, as a create ignores them.
+pub fn import_record(record: &Value, role: Role, line: u64) -> CoreResult<ImportRecord> {
     let created_at = match record.get("created_date") {
         None | Some(Value::Null) => None,
         Some(v) => Some(
@@ -167,7 +167,10 @@ pub fn import_record(record: &Value, admin: bool, line: u64) -> CoreResult<Impor
     };
     Ok(ImportRecord {
         line,
-        user: user_of(kind, record)?,
+        user: NewUser {
+            role,
+            ..user_of(Kind::User, record)?
+        },
         password_hash: None,
         created_at,
         deleted_at: None,

@@ -167,9 +167,8 @@ pub fn import(args: &ImportArgs) -> Result<ImportSummary, StartError> {
         ImportFormat::Csv => read_csv(&args.file, role, &mut on_item)?,
         ImportFormat::Jsonl => read_jsonl(&args.file, role, &mut on_item)?,
         ImportFormat::Dreamfactory => {
-            let admin = role == Role::Admin;
             read_json_array(&args.file, Some("resource"), &mut |v, line, bytes| {
-                let item = usergate_dialect_dreamfactory::writes::import_record(&v, admin, line)
+                let item = usergate_dialect_dreamfactory::writes::import_record(&v, role, line)
                     .map_err(|e| Rejection::from_error(line, email_of(&v, "email"), &e));
                 on_item(item, bytes)
             })?
