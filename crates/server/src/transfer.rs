@@ -682,7 +682,7 @@ impl<'de> Visitor<'de> for Elements<'_, '_> {
 /// The report of rejected records: CSV of line, email, field, reason.
 struct Report {
     path: PathBuf,
-    out: BufWriter<File>,
+    out: csv::Writer<File>,
 }
 
 impl Report {
@@ -698,7 +698,7 @@ impl Report {
             .map_err(|e| file_error(path, e))?;
         let mut report = Report {
             path: path.to_owned(),
-            out: BufWriter::new(file),
+            out: csv::Writer::from_writer(file),
         };
         if !(resume && exists) {
             report.row(["line", "email", "field", "reason"])?;
@@ -716,30 +716,13 @@ impl Report {
     }
 
     fn row(&mut self, cells: [&str; 4]) -> Result<(), StartError> {
-        let mut line = String::new();
-        for (i, cell) in cells.iter().enumerate() {
-            if i > 0 {
-                line.push(',');
-            }
-            line.push_str(&csv_cell(cell));
-        }
-        line.push('\n');
         self.out
-            .write_all(line.as_bytes())
-            .map_err(|e| file_error(&self.path, e))
+            .write_record(cells)
+            .map_err(|e| csv_error(&self.path, e))
     }
 
     fn close(mut self) -> Result<(), StartError> {
         self.out.flush().map_err(|e| file_error(&self.path, e))
-    }
-}
-
-/// A CSV cell, quoted when it needs to be (RFC 4180).
-fn csv_cell(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\"")).into()
-    } else {
-        s.into()
     }
 }
 
@@ -815,7 +798,7 @@ pub fn export(args: &ExportArgs) -> Result<u64, StartError> {
     let core = operator_core_at(&args.db.url(), PasswordPolicy::default())?;
     // A file is written beside its destination, readable by its owner only (mode 0600), and
     // moved into place once complete: never half an export, never hashes readable by others.
-    let (mut out, staged): (Box<dyn Write>, _) = match &args.output {
+    let (out, staged): (Box<dyn Write>, _) = match &args.output {
         Some(path) => {
             let dir = path
                 .parent()
@@ -829,10 +812,15 @@ pub fn export(args: &ExportArgs) -> Result<u64, StartError> {
     };
     let target = args.output.clone().unwrap_or_else(|| PathBuf::from("-"));
     let fail = |e: io::Error| file_error(&target, e);
-    if format == ExportFormat::Csv {
-        out.write_all(COLUMNS.join(",").as_bytes()).map_err(fail)?;
-        out.write_all(b"\n").map_err(fail)?;
-    }
+    let csv_fail = |e: csv::Error| csv_error(&target, e);
+    let mut sink = match format {
+        ExportFormat::Csv => {
+            let mut csv = csv::Writer::from_writer(out);
+            csv.write_record(COLUMNS).map_err(csv_fail)?;
+            Sink::Csv(Box::new(csv))
+        }
+        ExportFormat::Jsonl => Sink::Jsonl(out),
+    };
     let mut after: Option<UserId> = None;
     let mut written = 0u64;
     loop {
@@ -847,28 +835,22 @@ pub fn export(args: &ExportArgs) -> Result<u64, StartError> {
         after = Some(last.user.id);
         for e in &page {
             let fields = fields_of(e);
-            match format {
-                ExportFormat::Jsonl => {
-                    serde_json::to_writer(&mut out, &fields)
+            match &mut sink {
+                Sink::Csv(csv) => csv.write_record(csv_cells(&fields)).map_err(csv_fail)?,
+                Sink::Jsonl(out) => {
+                    serde_json::to_writer(&mut *out, &fields)
                         .map_err(io::Error::from)
                         .map_err(fail)?;
-                }
-                ExportFormat::Csv => {
-                    let cells: Vec<String> = COLUMNS
-                        .iter()
-                        .map(|c| match &fields[*c] {
-                            Value::Null => String::new(),
-                            Value::String(s) => csv_cell(s).into_owned(),
-                            other => csv_cell(&other.to_string()).into_owned(),
-                        })
-                        .collect();
-                    out.write_all(cells.join(",").as_bytes()).map_err(fail)?;
+                    out.write_all(b"\n").map_err(fail)?;
                 }
             }
-            out.write_all(b"\n").map_err(fail)?;
             written += 1;
         }
     }
+    let mut out = match sink {
+        Sink::Csv(csv) => csv.into_inner().map_err(|e| fail(e.into_error()))?,
+        Sink::Jsonl(out) => out,
+    };
     out.flush().map_err(fail)?;
     drop(out);
     if let Some((staged, path)) = staged {
@@ -878,6 +860,27 @@ pub fn export(args: &ExportArgs) -> Result<u64, StartError> {
     }
     eprintln!("export: {written} users to {}", target.display());
     Ok(written)
+}
+
+/// Where an export's records go.
+enum Sink {
+    /// Core's CSV, a header first.
+    Csv(Box<csv::Writer<Box<dyn Write>>>),
+    /// One JSON object a line.
+    Jsonl(Box<dyn Write>),
+}
+
+/// An exported user's CSV cells, in the order of [`COLUMNS`]: text as it is, numbers and the
+/// attributes object as JSON, absent values empty.
+fn csv_cells(fields: &Map<String, Value>) -> Vec<String> {
+    COLUMNS
+        .iter()
+        .map(|c| match &fields[*c] {
+            Value::Null => String::new(),
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        })
+        .collect()
 }
 
 /// An exported user as the fields of [`COLUMNS`], in their order.
@@ -961,7 +964,13 @@ mod tests {
         assert_eq!(back.user.status, Status::Suspended);
         assert_eq!(back.user.employee_number, Some(12));
         assert_eq!(back.created_at, parse_time("2026-01-02T03:04:05.123456Z"));
-        assert_eq!(csv_cell("A, \"B\""), "\"A, \"\"B\"\"\"");
+        let mut csv = csv::Writer::from_writer(Vec::new());
+        csv.write_record(csv_cells(&fields)).expect("write");
+        let line = String::from_utf8(csv.into_inner().expect("flush")).expect("utf-8");
+        assert!(
+            line.starts_with("7,A.B@Example.com,\"A, \"\"B\"\"\","),
+            "{line}"
+        );
     }
 
     #[test]
