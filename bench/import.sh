@@ -20,6 +20,7 @@ PG=${USERGATE_BENCH_PG:-postgres://postgres@127.0.0.1:5432}
 WORK=target/bench
 RESULTS=bench/results
 mkdir -p "$WORK" "$RESULTS"
+. bench/lib.sh
 
 if [ -z "${SKIP_BUILD:-}" ]; then
   cargo build --release --locked -q -p usergate-server
@@ -122,21 +123,12 @@ done
 
 {
   echo "Command: \`N=$N bench/import.sh\`, $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD)."
-  echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), PostgreSQL $(psql -tA "$PG/postgres" -c 'SHOW server_version' | cut -d' ' -f1) on the same machine; release build; $(du -h "$CSV" | cut -f1) CSV, batches of 1,000 records."
+  echo "Machine: $(machine "$PG"); release build; $(du -h "$CSV" | cut -f1) CSV, batches of 1,000 records."
   echo
   echo "| backend | run | time | users/s | peak private / RSS | time vs baseline |"
   echo "|---|---|---|---|---|---|"
   cat "$TABLE"
 } >"$RESULTS/import.md"
 
-python3 - "$RESULTS/import.md" <<'PY'
-import sys
-table = open(sys.argv[1]).read()
-path = "bench/BENCHMARKS.md"
-doc = open(path).read()
-start, end = "<!-- import:start -->", "<!-- import:end -->"
-if start in doc and end in doc:
-    doc = doc[: doc.index(start) + len(start)] + "\n" + table + doc[doc.index(end):]
-    open(path, "w").write(doc)
-PY
+put_results import "$RESULTS/import.md"
 cat "$RESULTS/import.md"

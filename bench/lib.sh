@@ -30,6 +30,28 @@ word_sql() { # EXPR CHR
   printf '%s' "$sql"
 }
 
+# "N cores (CPU), M GiB, PostgreSQL V on the same machine" (PG: a server URL), for results.
+machine() { # PG
+  printf '%s cores (%s), %s, PostgreSQL %s on the same machine' "$(nproc)" \
+    "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')" \
+    "$(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)" \
+    "$(psql -tA "$1/postgres" -c 'SHOW server_version' | cut -d' ' -f1)"
+}
+
+# Puts FILE into bench/BENCHMARKS.md between its `<!-- NAME:start -->` and `<!-- NAME:end -->`.
+put_results() { # NAME FILE
+  python3 - "$1" "$2" <<'PY'
+import sys
+name, table = sys.argv[1], open(sys.argv[2]).read()
+path = "bench/BENCHMARKS.md"
+doc = open(path).read()
+start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+if start in doc and end in doc:
+    doc = doc[: doc.index(start) + len(start)] + "\n" + table + doc[doc.index(end):]
+    open(path, "w").write(doc)
+PY
+}
+
 progress() { # done total
   local width=40 filled=$(($1 * 40 / $2))
   printf '\r  [%-*s] %3d%%  %d users' "$width" "$(printf '%*s' "$filled" '' | tr ' ' '#')" $(($1 * 100 / $2)) "$1" >&2

@@ -231,21 +231,12 @@ done
 
 {
   echo "Command: \`N=$N DURATION=$DURATION CONNECTIONS=$CONNECTIONS bench/load.sh\`, $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD)."
-  echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), PostgreSQL $(psql -tA "$PG/postgres" -c 'SHOW server_version' | cut -d' ' -f1) on the same machine; wrk, 2 threads, $CONNECTIONS connections, ${DURATION} s a row."
+  echo "Machine: $(machine "$PG"); wrk, 2 threads, $CONNECTIONS connections, ${DURATION} s a row."
   echo
   echo "| backend | dialect | operation | req/s | p50 | p99 | non-2xx/requests | peak private RSS | peak RSS | vs ceiling |"
   echo "|---|---|---|---|---|---|---|---|---|---|"
   cat "$TABLE"
 } >"$RESULTS/load.md"
 
-python3 - "$RESULTS/load.md" <<'PY'
-import re, sys
-table = open(sys.argv[1]).read()
-path = "bench/BENCHMARKS.md"
-doc = open(path).read()
-start, end = "<!-- load:start -->", "<!-- load:end -->"
-if start in doc and end in doc:
-    doc = doc[: doc.index(start) + len(start)] + "\n" + table + doc[doc.index(end):]
-    open(path, "w").write(doc)
-PY
+put_results load "$RESULTS/load.md"
 cat "$RESULTS/load.md"
