@@ -25,7 +25,7 @@ both_backends! {
     }
 
     async fn instances_starting_together_migrate_once_and_make_one_admin(kind) {
-        let db = TestDb::of(kind);
+        let db = TestDb::empty(kind);
         let starts = (0..3).map(|_| usergate_server::start(serve_args(db.url(), &[]), false));
         let started = futures_util::future::join_all(starts).await;
         let running: Vec<_> = started
