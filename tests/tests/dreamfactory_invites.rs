@@ -217,3 +217,90 @@ both_backends! {
         app.stop().await;
     }
 }
+
+/// A request as DreamFactory's admin web app sends it: the session in its header, an empty
+/// `Authorization`, the (ignored) API key, and no body at all.
+async fn app_request(app: &TestApp, t: &str, method: Method, path: &str) -> Reply {
+    let res = app
+        .req(method, path, None)
+        .insert_header(("X-DreamFactory-Session-Token", t))
+        .insert_header((
+            "X-DreamFactory-API-Key",
+            "6498a8ad1beb9d84d63035c5d1120c007fad6de706734db9689f8996707e0f7d",
+        ))
+        .insert_header(("Authorization", ""))
+        .insert_header(("Content-Type", "application/json"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{path}: {e}"));
+    Reply::read(res).await
+}
+
+both_backends! {
+    async fn the_admin_apps_send_invite_and_its_create_errors_work(kind) {
+        let sink = SmtpSink::start();
+        let app = TestApp::spawn_with_mail(kind, &sink, &[]).await;
+        let t = app.df_admin_session().await;
+        for (resource, email) in [("user", "inv@example.com"), ("admin", "adm@example.com")] {
+            let r = df(&app, &t, Method::POST, &format!("/api/v2/system/{resource}?send_invite=true"),
+                Some(json!({"resource": [{"email": email, "first_name": "In"}]}))).await;
+            assert_eq!(r.status, 201, "{}", r.body);
+            let id = id_of(&r, 0);
+            let first = sink.last_to(email).code();
+            // "Send Invite" on the user's page: PATCH by id with no body resends the invitation.
+            let r = app_request(&app, &t, Method::PATCH, &format!("/api/v2/system/{resource}/{id}")).await;
+            assert_eq!((r.status, r.body.clone()), (200, json!({"id": id})));
+            assert_eq!(sink.to(email).len(), 2, "a second mail");
+            let second = sink.last_to(email).code();
+            assert_ne!(first, second);
+            let path = if resource == "admin" { "/api/v2/system/admin/password" } else { "/api/v2/user/password" };
+            assert_eq!(accept(&app, path, email, &first, NEW_PW).await.status, 404, "the first code died");
+            // Nothing else changed.
+            let r = df(&app, &t, Method::GET, &format!("/api/v2/system/{resource}/{id}?fields=first_name,confirmed"), None).await;
+            assert_eq!(r.body, json!({"first_name": "In", "confirmed": false}));
+            assert_eq!(accept(&app, path, email, &second, NEW_PW).await.status, 200);
+            // Accepted: a second "Send Invite" is refused in DreamFactory's words, and mails nothing.
+            let r = app_request(&app, &t, Method::PATCH, &format!("/api/v2/system/{resource}/{id}")).await;
+            assert_eq!((r.status, message(&r).as_str()), (400, "User with this identifier has already confirmed this account."));
+            assert_eq!(sink.to(email).len(), 2);
+        }
+        // A create whose invitation cannot be sent answers DreamFactory's batch error, whose
+        // first record names the failure (what the app shows), with today's 500.
+        sink.set_mode(Mode::Refuse);
+        let r = df(&app, &t, Method::POST, "/api/v2/system/user?send_invite=true",
+            Some(json!({"resource": [{"email": "nomail@example.com"}]}))).await;
+        assert_eq!(r.status, 500);
+        assert_eq!(r.body["error"]["context"]["error"], json!([0]));
+        assert_eq!(r.body["error"]["context"]["resource"][0]["message"],
+            "Error processing user invite. The invitation email could not be sent.");
+        assert!(!r.body.to_string().contains("554"), "the SMTP answer stays in the log");
+        assert_eq!(users_named(&app, &t, "nomail@example.com").await, json!([]));
+        // A taken address: the same shape, the app's own pattern in the message.
+        sink.set_mode(Mode::Accept);
+        let r = df(&app, &t, Method::POST, "/api/v2/system/user?send_invite=true",
+            Some(json!({"resource": [{"email": "INV@example.com"}]}))).await;
+        assert_eq!(r.status, 400);
+        assert_eq!(r.body["error"]["context"]["resource"][0]["message"],
+            "Duplicate entry 'INV@example.com' for key 'user_email_unique'");
+        app.stop().await;
+
+        // Without a mail server: "Send Invite" is 503 and changes nothing; an invited create is
+        // 503 with the reason in the first record.
+        let app = TestApp::spawn(kind).await;
+        let t = app.df_admin_session().await;
+        let r = df(&app, &t, Method::POST, "/api/v2/system/user",
+            Some(json!({"resource": [{"email": "plain@example.com"}]}))).await;
+        let id = id_of(&r, 0);
+        let r = app_request(&app, &t, Method::PATCH, &format!("/api/v2/system/user/{id}")).await;
+        assert_eq!((r.status, message(&r).as_str()),
+            (503, "Error processing user invite. No email service configured for user invite."));
+        let r = df(&app, &t, Method::POST, "/api/v2/system/user?send_invite=true",
+            Some(json!({"resource": [{"email": "a@example.com"}, {"email": "b@example.com"}]}))).await;
+        assert_eq!(r.status, 503);
+        assert_eq!(r.body["error"]["context"]["error"], json!([0, 1]));
+        assert_eq!(r.body["error"]["context"]["resource"][1]["message"],
+            "Error processing user invite. No email service configured for user invite.");
+        assert_eq!(users_named(&app, &t, "a@example.com").await, json!([]));
+        app.stop().await;
+    }
+}

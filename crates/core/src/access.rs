@@ -2,7 +2,8 @@
 //! call goes through.
 
 use crate::domain::{Role, Status, UserId};
-use crate::error::{CoreError, Denied};
+use crate::error::{AuthFailure, CoreError, CoreResult, Denied};
+use crate::ports::PrincipalRecord;
 
 /// An authenticated user, as resolved for the current request from its credential and the
 /// user's current row.
@@ -43,5 +44,29 @@ pub(crate) fn require_admin(actor: &Actor) -> Result<AdminGrant, CoreError> {
             Ok(AdminGrant { user: Some(p.id) })
         }
         Actor::User(_) => Err(CoreError::Forbidden(Denied::NotAdmin)),
+    }
+}
+
+/// Rule 2 for a credential already issued: the caller it names may still act when its user
+/// exists, is not deleted, is active, and has the credentials version the credential carries.
+/// `Revoked` otherwise.
+pub(crate) fn current(
+    record: Option<PrincipalRecord>,
+    credentials_version: i64,
+) -> CoreResult<Principal> {
+    match record {
+        Some(r)
+            if !r.deleted
+                && r.status == Status::Active
+                && r.credentials_version == credentials_version =>
+        {
+            Ok(Principal {
+                id: r.id,
+                role: r.role,
+                status: r.status,
+                credentials_version: r.credentials_version,
+            })
+        }
+        _ => Err(CoreError::Unauthenticated(AuthFailure::Revoked)),
     }
 }

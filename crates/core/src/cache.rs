@@ -22,7 +22,6 @@ use chrono::NaiveDateTime;
 use crate::access::Principal;
 use crate::domain::UserId;
 use crate::error::CoreError;
-use crate::machine::Authenticated;
 use crate::ports::{UserStore, Work};
 
 /// At most this many credentials are kept; a full cache is emptied and refilled.
@@ -48,18 +47,30 @@ pub(crate) enum Key {
     Api { id: String, digest: String },
 }
 
-/// What it resolved to.
-#[derive(Debug, Clone)]
-pub(crate) enum Entry {
+/// What it resolved to: the caller, until `expires_at` when the credential ends by itself.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Entry {
     /// The caller.
-    Principal(Principal),
-    /// The caller through a machine credential, which stops working at `expires_at`.
-    Credential {
-        principal: Principal,
-        expires_at: Option<NaiveDateTime>,
-    },
-    /// An API key's check (no scopes asked: all of the key's).
-    ApiKey(Box<Authenticated>),
+    pub(crate) principal: Principal,
+    /// When the credential stops working by itself (a machine credential's expiry).
+    pub(crate) expires_at: Option<NaiveDateTime>,
+}
+
+impl Entry {
+    /// A credential that does not expire by itself (user tokens carry their own expiry).
+    pub(crate) fn lasting(principal: Principal) -> Self {
+        Entry {
+            principal,
+            expires_at: None,
+        }
+    }
+
+    /// The caller, if the credential is still live at `now`.
+    pub(crate) fn at(self, now: NaiveDateTime) -> Option<Principal> {
+        self.expires_at
+            .is_none_or(|e| e > now)
+            .then_some(self.principal)
+    }
 }
 
 /// The cache (one per process, shared by every dialect).
@@ -202,10 +213,10 @@ mod tests {
     fn a_disabled_cache_neither_answers_nor_fills() {
         let cache = AuthCache::new();
         assert_eq!(cache.ticket(), None);
-        cache.put(cache.ticket(), key(1), Entry::Principal(principal(1)));
+        cache.put(cache.ticket(), key(1), Entry::lasting(principal(1)));
         assert!(!cached(&cache, 1));
         cache.enable();
-        cache.put(cache.ticket(), key(1), Entry::Principal(principal(1)));
+        cache.put(cache.ticket(), key(1), Entry::lasting(principal(1)));
         assert!(cached(&cache, 1));
         cache.disable();
         assert!(!cached(&cache, 1), "disabling forgets");
@@ -219,9 +230,9 @@ mod tests {
         cache.enable();
         let before = cache.ticket();
         cache.invalidate(); // a write committed while the read ran
-        cache.put(before, key(1), Entry::Principal(principal(1)));
+        cache.put(before, key(1), Entry::lasting(principal(1)));
         assert!(!cached(&cache, 1));
-        cache.put(cache.ticket(), key(1), Entry::Principal(principal(1)));
+        cache.put(cache.ticket(), key(1), Entry::lasting(principal(1)));
         assert!(cached(&cache, 1));
         cache.invalidate();
         assert!(!cached(&cache, 1) && cache.is_empty());
@@ -232,10 +243,10 @@ mod tests {
         let cache = AuthCache::new();
         cache.enable();
         for id in 0..i64::try_from(CAPACITY).expect("capacity") {
-            cache.put(cache.ticket(), key(id), Entry::Principal(principal(id)));
+            cache.put(cache.ticket(), key(id), Entry::lasting(principal(id)));
         }
         assert_eq!(cache.len(), CAPACITY);
-        cache.put(cache.ticket(), key(-1), Entry::Principal(principal(-1)));
+        cache.put(cache.ticket(), key(-1), Entry::lasting(principal(-1)));
         assert_eq!(cache.len(), 1);
         assert!(cached(&cache, -1));
     }

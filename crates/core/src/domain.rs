@@ -286,6 +286,17 @@ impl Default for PasswordPolicy {
     }
 }
 
+/// `now + ttl`, saturating (a configured lifetime cannot overflow the calendar).
+pub(crate) fn expiry(
+    now: chrono::NaiveDateTime,
+    ttl: std::time::Duration,
+) -> chrono::NaiveDateTime {
+    chrono::TimeDelta::from_std(ttl)
+        .ok()
+        .and_then(|d| now.checked_add_signed(d))
+        .unwrap_or(chrono::NaiveDateTime::MAX)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,9 +19,12 @@ use crate::access::{Actor, AdminGrant, require_admin};
 use crate::domain::{Coarse, UserId};
 use crate::error::{Conflict, CoreError, CoreResult, Denied, FieldError};
 use crate::hashes;
-use crate::ports::{self, NewUserRecord};
-use crate::user::{NewUser, ProfileChanges, User, UserChanges, UserKey};
+use crate::patch::Patch;
+use crate::ports::{self, NewUserRecord, UserRepo};
+use crate::user::{NewUser, ProfileChanges, UserChanges, UserKey};
 use crate::users::{Prepared, UserService, no_guard, update_in};
+
+pub use crate::ports::{Checkpoint, Exported, Tally};
 
 /// One user read from an import file.
 #[derive(Debug, Clone)]
@@ -104,42 +107,6 @@ impl Rejection {
             other => vec![one("record", other.to_string())],
         }
     }
-}
-
-/// What an import did so far.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Tally {
-    /// Records read (imported or not).
-    pub records: u64,
-    /// Users created.
-    pub created: u64,
-    /// Existing users changed (`--on-conflict update`).
-    pub updated: u64,
-    /// Records whose user already existed (`--on-conflict skip`).
-    pub skipped: u64,
-    /// Records rejected.
-    pub rejected: u64,
-}
-
-impl Tally {
-    fn add(&mut self, other: &Tally) {
-        self.records += other.records;
-        self.created += other.created;
-        self.updated += other.updated;
-        self.skipped += other.skipped;
-        self.rejected += other.rejected;
-    }
-}
-
-/// How far an import got: kept in the store, written by each batch's transaction.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Checkpoint {
-    /// The import's identity (a digest of its file and options).
-    pub run: String,
-    /// Everything the committed batches did; `records` is where the next batch starts.
-    pub tally: Tally,
-    /// Whether the whole file was imported.
-    pub finished: bool,
 }
 
 /// One import in progress.
@@ -332,7 +299,7 @@ impl<'a> Import<'a> {
     /// Changes the live user with the record's email to the record's values.
     fn update(
         &self,
-        repo: &mut dyn crate::ports::UserRepo,
+        repo: &mut dyn UserRepo,
         record: &ImportRecord,
         row: &NewUserRecord,
         now: NaiveDateTime,
@@ -350,24 +317,13 @@ impl<'a> Import<'a> {
             status: Some(Coarse::exact(row.status, &[])),
             profile: ProfileChanges::setting(&row.profile),
             attributes: row.attributes.clone(),
-            employee_number: row.employee_number.map(Some),
+            employee_number: Patch::set_if(row.employee_number),
             ..UserChanges::default()
         };
         let key = UserKey::Email(record.user.email.clone());
         let prepared = Prepared { changes, hash };
         update_in(repo, self.grant, &key, &prepared, &no_guard, now).map(drop)
     }
-}
-
-/// A user as an export writes it.
-#[derive(Debug, Clone)]
-pub struct Exported {
-    /// The user.
-    pub user: User,
-    /// Its password hash, only when asked for.
-    pub password_hash: Option<String>,
-    /// When it was deleted, for a deleted user.
-    pub deleted_at: Option<NaiveDateTime>,
 }
 
 impl UserService {

@@ -5,13 +5,12 @@
 use chrono::NaiveDateTime;
 
 use crate::access::{Actor, require_admin};
-use crate::domain::Role;
-use crate::domain::{Password, UserId, normalize_email};
+use crate::domain::{Email, Password, Role, Status, expiry, normalize_email};
 use crate::error::{Conflict, CoreError, CoreResult, Denied};
 use crate::mail::{CodeMail, Mail, MailSettings};
-use crate::ports::{self, CodePurpose, CodeRecord, UserRepo, UserUpdate};
+use crate::ports::{self, CodePurpose, CodeRecord, CodeRepo, Repos, UserUpdate};
 use crate::secret::random_code;
-use crate::user::{NewUser, User, UserKey};
+use crate::user::{NewUser, User, UserChanges, UserKey};
 use crate::users::{Batch, BatchMode, Guard, UserService, found};
 
 /// Length of a one-time code (DreamFactory's confirmation codes are 32 characters).
@@ -91,35 +90,37 @@ impl UserService {
         })
     }
 
-    /// Mails an invited user (one without a password) a new invitation code, which replaces
-    /// any earlier one (DreamFactory's `PATCH ?send_invite=true`). Admins only; a user who
-    /// already set a password is [`Conflict::AlreadyAccepted`]; `guard` may refuse the target
-    /// (an endpoint that manages one kind of user). A failed send changes nothing.
-    pub fn reinvite(&self, actor: &Actor, id: UserId, guard: &Guard) -> CoreResult<User> {
-        require_admin(actor)?;
+    /// Changes users and mails each a new invitation code, which replaces any earlier one
+    /// (DreamFactory's `PATCH ?send_invite=true`, with or without changes). For each record
+    /// (for all of them under [`BatchMode::Rollback`]) the change, the new code and its mail are
+    /// one transaction, the mail sent last, before the commit: a refused change or a failed
+    /// mail leaves nothing behind, and the earlier code keeps working. (A code mailed whose
+    /// transaction then fails to commit is merely useless.) Admins only; refused before
+    /// anything is written when mail is off; a user who already set a password is
+    /// [`Conflict::AlreadyAccepted`]; `guard` may refuse a target (an endpoint that manages one
+    /// kind of user).
+    pub fn update_batch_reinviting(
+        &self,
+        actor: &Actor,
+        items: Vec<CoreResult<(UserKey, UserChanges)>>,
+        guard: &Guard<'_>,
+        mode: BatchMode,
+    ) -> CoreResult<Batch<User>> {
+        let grant = require_admin(actor)?;
         let mail = self.invitations_enabled()?.clone();
-        let check = |repo: &mut dyn UserRepo| {
-            let user = found(repo.find(&UserKey::Id(id))?)?;
-            guard(&user)?;
+        let now = self.clock.now();
+        let expires_at = expiry(now, mail.invite_ttl);
+        let invited = |user: &User| {
+            guard(user)?;
             if user.has_password {
                 return Err(CoreError::Conflict(Conflict::AlreadyAccepted));
             }
-            Ok(user)
+            Ok(())
         };
-        let user = ports::read(&*self.store, |repo| check(repo))?;
-        let code = random_code(CODE_LENGTH)?;
-        let now = self.clock.now();
-        let expires_at = expiry(now, mail.invite_ttl);
-        // Sent before it is stored: a failed send leaves the earlier code working. (A code
-        // mailed but not stored, should the write fail, is merely useless.)
-        self.deliver(
-            &mail,
-            Mail::Invitation(code_mail(&user, code.clone(), expires_at)),
-        )?;
-        ports::write(&*self.store, |repo| {
-            let user = check(repo)?;
-            self.store_code(repo, &user, &code, CodePurpose::Invitation, expires_at, now)?;
-            Ok(user)
+        self.update_each(grant, items, &invited, mode, |repo, user| {
+            let code = random_code(CODE_LENGTH)?;
+            self.store_code(repo, user, &code, CodePurpose::Invitation, expires_at, now)?;
+            self.deliver(&mail, Mail::Invitation(code_mail(user, code, expires_at)))
         })
     }
 
@@ -137,7 +138,7 @@ impl UserService {
     ) -> CoreResult<User> {
         let digest = self.digest.digest(code);
         let account = normalize_email(email);
-        let check = |repo: &mut dyn UserRepo, now| {
+        let check = |repo: &mut dyn Repos, now| {
             let user = check_code(repo, &digest, &account, now)?;
             if !admits(user.role) {
                 return Err(CoreError::Forbidden(Denied::WrongKind));
@@ -180,7 +181,7 @@ impl UserService {
     /// mail is off. A failed mail leaves the code unusable.
     pub fn request_password_reset(&self, email: &str) -> CoreResult<()> {
         let mail = self.invitations_enabled()?.clone();
-        let Ok(address) = crate::domain::Email::parse(email) else {
+        let Ok(address) = Email::parse(email) else {
             return Ok(());
         };
         let code = random_code(CODE_LENGTH)?;
@@ -190,7 +191,7 @@ impl UserService {
             let Some(user) = repo.find(&UserKey::Email(address.clone()))? else {
                 return Ok(None);
             };
-            if user.status != crate::domain::Status::Active {
+            if user.status != Status::Active {
                 return Ok(None);
             }
             self.store_code(
@@ -216,7 +217,7 @@ impl UserService {
 
     fn store_code(
         &self,
-        repo: &mut dyn UserRepo,
+        repo: &mut dyn CodeRepo,
         user: &User,
         code: &str,
         purpose: CodePurpose,
@@ -241,7 +242,7 @@ impl UserService {
 
 /// The user a code belongs to, if it is theirs and still valid.
 fn check_code(
-    repo: &mut dyn UserRepo,
+    repo: &mut dyn Repos,
     digest: &str,
     account: &str,
     now: NaiveDateTime,
@@ -264,12 +265,4 @@ fn code_mail(user: &User, code: String, expires_at: NaiveDateTime) -> CodeMail {
         code,
         expires_at,
     }
-}
-
-/// `now + ttl`, saturating (a configured lifetime cannot overflow the calendar).
-pub(crate) fn expiry(now: NaiveDateTime, ttl: std::time::Duration) -> NaiveDateTime {
-    chrono::TimeDelta::from_std(ttl)
-        .ok()
-        .and_then(|d| now.checked_add_signed(d))
-        .unwrap_or(NaiveDateTime::MAX)
 }

@@ -11,22 +11,26 @@
 //! - every mutation is one store transaction; a failed call changes nothing;
 //! - no value that leaves core carries a password or a hash.
 
+// Domain types (depend on nothing but each other).
+pub mod domain;
+pub mod error;
+pub mod patch;
+pub mod query;
+pub mod user;
+// The ports the store implements (depend on domain types only).
+pub mod ports;
+// Rules and services.
 pub mod access;
 pub mod auth;
 pub mod cache;
-pub mod domain;
-pub mod error;
 pub mod hashes;
 pub mod import;
 pub mod invites;
 pub mod machine;
 pub mod mail;
 pub mod password;
-pub mod ports;
-pub mod query;
 pub mod secret;
 pub mod throttle;
-pub mod user;
 pub mod users;
 
 #[cfg(test)]
@@ -37,12 +41,13 @@ mod tests;
 use std::sync::Arc;
 
 pub use access::{Actor, Principal};
-pub use auth::{AuthLimits, AuthService};
+pub use auth::{AuthLimits, AuthService, Credential};
 pub use cache::AuthCache;
 pub use domain::{Coarse, Email, Password, PasswordPolicy, Role, Status, UserId};
 pub use error::{AuthFailure, Conflict, CoreError, CoreResult, Denied, FieldError, Problem};
 pub use mail::{CodeMail, Mail, MailError, MailSettings, Mailer};
 pub use password::{Argon2Cost, Argon2Hasher, PasswordHasher};
+pub use patch::Patch;
 pub use ports::{Clock, SystemClock, UserStore};
 pub use secret::SecretDigest;
 pub use user::{NewUser, Page, Profile, ProfileChanges, User, UserChanges, UserKey};

@@ -8,11 +8,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::domain::{Email, Role, Status, UserId};
 use crate::error::CoreError;
-use crate::import::{Checkpoint, Exported};
-use crate::machine::{CredentialKind, CredentialRecord, MachineCredential};
 use crate::ports::{
-    CodeRecord, Credentials, NewUserRecord, PrincipalRecord, RepoError, UserRepo, UserStore,
-    UserUpdate, Work,
+    Checkpoint, CodeRecord, CodeRepo, CredentialKind, CredentialRecord, CredentialRepo,
+    Credentials, Exported, ImportRepo, MachineCredential, NewUserRecord, PrincipalRecord,
+    RepoError, TokenRepo, UserRepo, UserStore, UserUpdate, Work,
 };
 use crate::query::{Found, Query, reference};
 use crate::user::{User, UserKey};
@@ -136,39 +135,6 @@ impl UserRepo for Tx<'_> {
             .collect()
     }
 
-    fn import_checkpoint(&mut self, run: &str) -> Result<Option<Checkpoint>, RepoError> {
-        Ok(self.imports.iter().find(|c| c.run == run).cloned())
-    }
-
-    fn put_import_checkpoint(
-        &mut self,
-        checkpoint: &Checkpoint,
-        _now: NaiveDateTime,
-    ) -> Result<(), RepoError> {
-        self.imports.retain(|c| c.run != checkpoint.run);
-        self.imports.push(checkpoint.clone());
-        Ok(())
-    }
-
-    fn export_page(
-        &mut self,
-        after: Option<UserId>,
-        limit: u32,
-        include_deleted: bool,
-    ) -> Result<Vec<Exported>, RepoError> {
-        Ok(self
-            .rows
-            .iter()
-            .filter(|r| after.is_none_or(|a| r.user.id > a) && (include_deleted || !r.deleted))
-            .take(limit as usize)
-            .map(|r| Exported {
-                user: r.user.clone(),
-                password_hash: r.hash.clone(),
-                deleted_at: r.deleted.then_some(r.user.updated_at),
-            })
-            .collect())
-    }
-
     fn find(&mut self, key: &UserKey) -> Result<Option<User>, RepoError> {
         Ok(self
             .live()
@@ -220,16 +186,12 @@ impl UserRepo for Tx<'_> {
             (&pc.locale, &mut p.locale),
             (&pc.avatar_url, &mut p.avatar_url),
         ] {
-            if let Some(v) = change {
-                *field = v.clone();
-            }
+            *field = change.clone().apply(field.take());
         }
         if let Some(a) = &u.attributes {
             row.user.attributes = a.clone();
         }
-        if let Some(n) = u.employee_number {
-            row.user.employee_number = n;
-        }
+        row.user.employee_number = u.employee_number.apply(row.user.employee_number);
         if let Some(hash) = &u.password_hash {
             row.hash = Some(hash.clone());
             row.user.has_password = true;
@@ -294,6 +256,23 @@ impl UserRepo for Tx<'_> {
         Ok(self.live().any(|r| r.user.role == Role::Admin))
     }
 
+    fn find_including_deleted(&mut self, id: UserId) -> Result<Option<(User, bool)>, RepoError> {
+        Ok(self
+            .rows
+            .iter()
+            .find(|r| r.user.id == id)
+            .map(|r| (r.user.clone(), r.deleted)))
+    }
+
+    fn purge(&mut self, user: UserId) -> Result<(), RepoError> {
+        self.credentials.retain(|c| c.credential.owner != user);
+        self.codes.retain(|c| c.user_id != user);
+        self.rows.retain(|r| r.user.id != user);
+        Ok(())
+    }
+}
+
+impl TokenRepo for Tx<'_> {
     fn revoke_token(
         &mut self,
         jti: &str,
@@ -311,6 +290,17 @@ impl UserRepo for Tx<'_> {
         Ok(self.revoked.iter().any(|(j, _)| j == jti))
     }
 
+    fn token_principal(
+        &mut self,
+        id: UserId,
+        jti: &str,
+    ) -> Result<Option<(PrincipalRecord, bool)>, RepoError> {
+        let revoked = self.is_token_revoked(jti)?;
+        Ok(self.principal(id)?.map(|p| (p, revoked)))
+    }
+}
+
+impl CodeRepo for Tx<'_> {
     fn put_code(
         &mut self,
         code: &CodeRecord,
@@ -332,15 +322,9 @@ impl UserRepo for Tx<'_> {
         self.codes.retain(|c| c.user_id != user);
         Ok(())
     }
+}
 
-    fn find_including_deleted(&mut self, id: UserId) -> Result<Option<(User, bool)>, RepoError> {
-        Ok(self
-            .rows
-            .iter()
-            .find(|r| r.user.id == id)
-            .map(|r| (r.user.clone(), r.deleted)))
-    }
-
+impl CredentialRepo for Tx<'_> {
     fn insert_credential(&mut self, record: &CredentialRecord) -> Result<(), RepoError> {
         self.credentials.push(record.clone());
         Ok(())
@@ -374,12 +358,40 @@ impl UserRepo for Tx<'_> {
         }
         Ok(())
     }
+}
 
-    fn purge(&mut self, user: UserId) -> Result<(), RepoError> {
-        self.credentials.retain(|c| c.credential.owner != user);
-        self.codes.retain(|c| c.user_id != user);
-        self.rows.retain(|r| r.user.id != user);
+impl ImportRepo for Tx<'_> {
+    fn import_checkpoint(&mut self, run: &str) -> Result<Option<Checkpoint>, RepoError> {
+        Ok(self.imports.iter().find(|c| c.run == run).cloned())
+    }
+
+    fn put_import_checkpoint(
+        &mut self,
+        checkpoint: &Checkpoint,
+        _now: NaiveDateTime,
+    ) -> Result<(), RepoError> {
+        self.imports.retain(|c| c.run != checkpoint.run);
+        self.imports.push(checkpoint.clone());
         Ok(())
+    }
+
+    fn export_page(
+        &mut self,
+        after: Option<UserId>,
+        limit: u32,
+        include_deleted: bool,
+    ) -> Result<Vec<Exported>, RepoError> {
+        Ok(self
+            .rows
+            .iter()
+            .filter(|r| after.is_none_or(|a| r.user.id > a) && (include_deleted || !r.deleted))
+            .take(limit as usize)
+            .map(|r| Exported {
+                user: r.user.clone(),
+                password_hash: r.hash.clone(),
+                deleted_at: r.deleted.then_some(r.user.updated_at),
+            })
+            .collect())
     }
 }
 

@@ -4,6 +4,7 @@ use chrono::NaiveDateTime;
 use serde_json::{Map, Value};
 
 use crate::domain::{Coarse, Email, Password, Role, Status, UserId};
+use crate::patch::Patch;
 
 /// Optional profile fields: the union of what the dialects carry.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -162,64 +163,61 @@ pub struct UserChanges {
     pub role: Option<Coarse<Role>>,
     /// A new status, possibly coarse.
     pub status: Option<Coarse<Status>>,
-    /// Profile fields to set (`Some(Some(v))`) or clear (`Some(None)`).
+    /// Profile fields to keep, clear or set.
     pub profile: ProfileChanges,
     /// Dialect attributes to set; a JSON `null` removes one.
     pub attributes: Map<String, Value>,
-    /// Domo's employee number: keep (`None`), clear (`Some(None)`) or set.
-    #[allow(clippy::option_option)]
-    pub employee_number: Option<Option<i64>>,
+    /// Domo's employee number: keep, clear or set.
+    pub employee_number: Patch<i64>,
     /// A new password (kills the user's tokens).
     pub password: Option<Password>,
 }
 
-/// Changes to the optional profile fields: `None` keeps, `Some(None)` clears, `Some(Some(v))`
-/// sets.
+/// Changes to the optional profile fields, each kept, cleared or set (see [`Patch`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[allow(clippy::option_option)] // keep / clear / set is exactly three states
 pub struct ProfileChanges {
     /// Given name.
-    pub first_name: Option<Option<String>>,
+    pub first_name: Patch<String>,
     /// Family name.
-    pub last_name: Option<Option<String>>,
+    pub last_name: Patch<String>,
     /// Job title.
-    pub title: Option<Option<String>>,
+    pub title: Patch<String>,
     /// Phone.
-    pub phone: Option<Option<String>>,
+    pub phone: Patch<String>,
     /// Second address.
-    pub alternate_email: Option<Option<String>>,
+    pub alternate_email: Patch<String>,
     /// Location.
-    pub location: Option<Option<String>>,
+    pub location: Patch<String>,
     /// Time zone.
-    pub timezone: Option<Option<String>>,
+    pub timezone: Patch<String>,
     /// Locale.
-    pub locale: Option<Option<String>>,
+    pub locale: Patch<String>,
     /// Picture URL.
-    pub avatar_url: Option<Option<String>>,
+    pub avatar_url: Patch<String>,
 }
 
 impl ProfileChanges {
-    /// Each field by name, with the value it sets (`None`: kept or cleared).
-    pub fn fields(&self) -> [(&'static str, Option<&str>); 9] {
-        fn set(c: &Option<Option<String>>) -> Option<&str> {
-            c.as_ref().and_then(|v| v.as_deref())
+    /// Each field by name, with its change.
+    pub fn fields(&self) -> [(&'static str, Patch<&str>); 9] {
+        fn of(c: &Patch<String>) -> Patch<&str> {
+            c.as_ref().map(String::as_str)
         }
         [
-            ("first_name", set(&self.first_name)),
-            ("last_name", set(&self.last_name)),
-            ("title", set(&self.title)),
-            ("phone", set(&self.phone)),
-            ("alternate_email", set(&self.alternate_email)),
-            ("location", set(&self.location)),
-            ("timezone", set(&self.timezone)),
-            ("locale", set(&self.locale)),
-            ("avatar_url", set(&self.avatar_url)),
+            ("first_name", of(&self.first_name)),
+            ("last_name", of(&self.last_name)),
+            ("title", of(&self.title)),
+            ("phone", of(&self.phone)),
+            ("alternate_email", of(&self.alternate_email)),
+            ("location", of(&self.location)),
+            ("timezone", of(&self.timezone)),
+            ("locale", of(&self.locale)),
+            ("avatar_url", of(&self.avatar_url)),
         ]
     }
 
     /// Sets each field `profile` has; keeps the others.
     pub fn setting(profile: &Profile) -> ProfileChanges {
-        let set = |v: &Option<String>| v.clone().map(Some);
+        let set = |v: &Option<String>| Patch::set_if(v.clone());
         ProfileChanges {
             first_name: set(&profile.first_name),
             last_name: set(&profile.last_name),
@@ -235,8 +233,8 @@ impl ProfileChanges {
 
     /// The changes that differ from `current`.
     pub fn against(&self, current: &Profile) -> ProfileChanges {
-        fn diff(change: &Option<Option<String>>, now: &Option<String>) -> Option<Option<String>> {
-            change.clone().filter(|c| c != now)
+        fn diff(change: &Patch<String>, now: &Option<String>) -> Patch<String> {
+            change.clone().against(now.as_ref())
         }
         ProfileChanges {
             first_name: diff(&self.first_name, &current.first_name),

@@ -12,7 +12,7 @@ use actix_web::middleware::Next;
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use usergate_core::{AuthFailure, Conflict, CoreError, Denied, FieldError, Problem};
-use usergate_web::{ErrorReply, RequestId};
+use usergate_web::{BodyError, Envelope, ErrorReply, Oversized, RequestId};
 use utoipa::ToSchema;
 
 /// The error body of the Users API.
@@ -112,7 +112,6 @@ fn field_message(e: &FieldError) -> String {
         Problem::OutOfRange { min, max } => format!("{f} must be between {min} and {max}"),
         Problem::TooShort { min } => format!("{f} must be at least {min} characters"),
         Problem::TooLong { max } => format!("{f} must be at most {max} characters"),
-        Problem::Malformed if f == "body" => "The body must be a JSON object".into(),
         Problem::Malformed => format!("{f} has the wrong type or format"),
     }
 }
@@ -210,6 +209,25 @@ fn body(status: StatusCode, message: &str, path: &str, toe: &str) -> ErrorBody {
         message: message.to_owned(),
         path: path.to_owned(),
         toe: toe.to_owned(),
+    }
+}
+
+impl Envelope for DomoError {
+    fn oversized(o: Oversized) -> Self {
+        DomoError::new(o.status(), o.sentence())
+    }
+
+    /// A body that is not a JSON object, in Domo's words; otherwise where the JSON went wrong,
+    /// never what it held.
+    fn unreadable_body(e: BodyError) -> Self {
+        if e.is_wrong_shape() {
+            return DomoError::bad_request("The body must be a JSON object");
+        }
+        DomoError::bad_request(e.sentence().unwrap_or_default())
+    }
+
+    fn unreadable_query() -> Self {
+        DomoError::bad_request("The query string could not be read")
     }
 }
 

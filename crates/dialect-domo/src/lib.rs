@@ -28,7 +28,9 @@
 //!   later through DreamFactory's `PATCH ?send_invite=true`, or given a password through a
 //!   dialect that sets one. `sendInvite` other than true/false (any case) is 400.
 //! - `role` names are exact (`admin` is 400); `roleId` (1 to 5, number or string) is read when
-//!   `role` is absent, so a client that PUTs back the whole user it read works. Unknown and
+//!   `role` is absent, on create too, so a client that PUTs back the whole user it read works.
+//! - Every problem of a body is reported at once, one per field, in Domo's field names
+//!   (`employeeNumber has the wrong type or format; role must be one of ...`). Unknown and
 //!   read-only keys (`id`, `groups`, `image`, `createdAt` ...) are ignored.
 //! - Update merges: omitted fields stay; `null` or `""` clears an optional field; `name`,
 //!   `email` and `role` cannot be cleared (400). Domo documents "all fields required" as a
@@ -43,25 +45,24 @@
 //! - Roles map one to one to core's (`Admin` admin, `Privileged` privileged, `Editor` editor,
 //!   `Participant` user, `Social` viewer); status is not shown (Domo has none).
 //! - `usergate import --format domo` reads a saved `GET /v1/users` array with
-//!   [`wire::import_record`]: what a create reads (`role` by name or `roleId`, which must agree
-//!   when both are given), and `createdAt`; `id`, `updatedAt` and the other read-only fields are
+//!   [`convert::import_record`]: what a create reads (`role` by name, else `roleId`), and
+//!   `createdAt`; `id`, `updatedAt` and the other read-only fields are
 //!   ignored. Domo shows no passwords (its users sign in through Domo or SSO): imported users
 //!   have none until invited or reset, unless `--hashes` supplies one.
 
 pub mod auth;
+pub mod convert;
 pub mod error;
 pub mod openapi;
-pub mod token;
-pub mod users;
+pub mod routes;
 pub mod wire;
 
 use std::time::Duration;
 
-use actix_web::error::JsonPayloadError;
 use actix_web::http::StatusCode;
 use actix_web::middleware::from_fn;
-use actix_web::{ResponseError, web};
-use usergate_web::{BodyError, Oversized, enforce_limits};
+use actix_web::web;
+use usergate_web::Mount;
 
 pub use openapi::openapi;
 
@@ -80,41 +81,32 @@ pub struct Settings {
 pub type State = usergate_web::DialectState<Settings>;
 
 /// Mounts the dialect under `prefix` (`/domo`, or `""` at the root of its own listener).
+/// Bodies are read as JSON whatever their content type (Domo's SDKs do not all say).
 pub fn configure(state: State, prefix: &'static str) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg| {
-        let cap = state.settings.max_body;
-        let json = web::JsonConfig::default()
-            .limit(cap)
-            .content_type(|_| true)
-            .content_type_required(false)
-            .error_handler(move |e, _| json_error(e, cap).into());
+        let mount = Mount {
+            prefix,
+            max_body: state.settings.max_body,
+            json_only: false,
+        };
         cfg.service(
-            web::scope(prefix)
-                .app_data(web::Data::new(state))
-                .app_data(json)
-                .app_data(web::QueryConfig::default().error_handler(|_, _| {
-                    DomoError::bad_request("The query string could not be read").into()
-                }))
-                .app_data(web::PayloadConfig::new(cap))
-                .wrap(from_fn(move |req, next| {
-                    enforce_limits(cap, |o| oversized(o).error_response(), req, next)
-                }))
+            usergate_web::scope::<DomoError, _>(mount, state)
                 .wrap(from_fn(envelope))
                 .service(
                     web::resource("/oauth/token")
-                        .route(web::get().to(token::token_get))
-                        .route(web::post().to(token::token)),
+                        .route(web::get().to(routes::token_get))
+                        .route(web::post().to(routes::token)),
                 )
                 .service(
                     web::resource(["/v1/users", "/v1/users/"])
-                        .route(web::get().to(users::list))
-                        .route(web::post().to(users::create)),
+                        .route(web::get().to(routes::list))
+                        .route(web::post().to(routes::create)),
                 )
                 .service(
                     web::resource(["/v1/users/{id}", "/v1/users/{id}/"])
-                        .route(web::get().to(users::get))
-                        .route(web::put().to(users::update))
-                        .route(web::delete().to(users::delete)),
+                        .route(web::get().to(routes::get))
+                        .route(web::put().to(routes::update))
+                        .route(web::delete().to(routes::delete)),
                 )
                 .default_service(web::to(|| async {
                     Err::<actix_web::HttpResponse, _>(DomoError::new(
@@ -123,22 +115,5 @@ pub fn configure(state: State, prefix: &'static str) -> impl FnOnce(&mut web::Se
                     ))
                 })),
         );
-    }
-}
-
-fn too_large(cap: usize) -> DomoError {
-    oversized(Oversized::Body(cap))
-}
-
-/// A request over a size limit (413, 414, 431) in Domo's envelope.
-fn oversized(o: Oversized) -> DomoError {
-    DomoError::new(o.status(), o.sentence())
-}
-
-/// JSON extractor failures in Domo's envelope, without echoing the body.
-fn json_error(e: JsonPayloadError, cap: usize) -> DomoError {
-    match BodyError::from(&e).sentence() {
-        None => too_large(cap),
-        Some(message) => DomoError::bad_request(message),
     }
 }

@@ -1,9 +1,11 @@
 //! The dialect's OpenAPI document (committed as `openapi/domo.json`).
 
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{AllOfBuilder, AnyOfBuilder, ObjectBuilder, Schema};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{error, token, users, wire};
+use crate::{error, routes, wire};
 
 /// Domo's OAuth token endpoint and Users API, as usergate serves them under `/domo`.
 #[derive(OpenApi)]
@@ -13,13 +15,13 @@ use crate::{error, token, users, wire};
         description = "Domo's OAuth client-credentials token endpoint and Users API. Served under /domo, and at the root of --domo-listen when set. Tokens come from /domo/oauth/token with HTTP Basic client_id:client_secret."
     ),
     paths(
-        token::token,
-        token::token_get,
-        users::create,
-        users::list,
-        users::get,
-        users::update,
-        users::delete,
+        routes::token,
+        routes::token_get,
+        routes::create,
+        routes::list,
+        routes::get,
+        routes::update,
+        routes::delete,
     ),
     components(schemas(
         wire::DomoUser,
@@ -28,14 +30,46 @@ use crate::{error, token, users, wire};
         wire::CreateBody,
         wire::UpdateBody,
         wire::RoleName,
-        token::TokenResponse,
-        token::GrantType,
+        wire::TokenResponse,
+        wire::GrantType,
         error::ErrorBody,
         error::OAuthErrorBody,
     )),
-    modifiers(&Security)
+    modifiers(&Security, &RoleRequired)
 )]
 pub struct ApiDoc;
+
+/// A create names its role by `role` or by `roleId`: at least one of the two, which a
+/// struct's `required` cannot say.
+struct RoleRequired;
+
+impl Modify for RoleRequired {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        let Some(RefOr::T(Schema::Object(mut body))) = components.schemas.remove("CreateBody")
+        else {
+            return;
+        };
+        let (description, example) = (body.description.take(), body.example.take());
+        let either = AnyOfBuilder::new()
+            .item(ObjectBuilder::new().required("role"))
+            .item(ObjectBuilder::new().required("roleId"));
+        // `example`, as the derive writes it for every other schema (Swagger UI's "Try it out"
+        // starts from it).
+        #[allow(deprecated)]
+        let schema = AllOfBuilder::new()
+            .item(body)
+            .item(either)
+            .description(description)
+            .example(example)
+            .build();
+        components
+            .schemas
+            .insert("CreateBody".to_owned(), RefOr::T(Schema::AllOf(schema)));
+    }
+}
 
 struct Security;
 

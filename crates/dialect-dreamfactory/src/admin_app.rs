@@ -3,14 +3,12 @@
 //! the things usergate does not have (apps, roles, services, lookups), and the list of system
 //! resources. Each answer was found to break the app when missing (see the spec).
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde_json::json;
-use usergate_core::{CoreError, Denied};
 
 use crate::State;
 use crate::auth::Caller;
-use crate::error::DfError;
+use crate::error::{DfError, denied_component};
 
 /// `GET /system/environment`, without credentials: how to log in, and what this server is.
 #[utoipa::path(get, path = "/api/v2/system/environment", tag = "admin app",
@@ -42,15 +40,11 @@ fn empty_listing() -> HttpResponse {
 
 /// Core's answer to "is this caller an admin", in DreamFactory's words for `component`.
 fn require_admin(caller: Caller, state: &State, component: &str) -> Result<(), DfError> {
-    state.core.users.check_admin(&caller.0).map_err(|e| match e {
-        CoreError::Forbidden(Denied::NotAdmin) => DfError::new(
-            StatusCode::FORBIDDEN,
-            format!(
-                "Access Forbidden. GET access to component '{component}' of service 'system' is not allowed by this user's role."
-            ),
-        ),
-        other => other.into(),
-    })
+    state
+        .core
+        .users
+        .check_admin(caller.actor())
+        .map_err(|e| denied_component(component, "GET", e))
 }
 
 /// `GET /system/lookup`: never 403 or 404 (the app stops on those); empty for everyone who

@@ -1,18 +1,15 @@
-//! Where DreamFactory's clients put their session token, in DreamFactory's order:
+//! This dialect's credential, and where DreamFactory's clients put their session token, in
+//! DreamFactory's order:
 //! `Authorization: Bearer <jwt>` (an empty or non-Bearer header falls through, as the admin app
 //! sends `Authorization:` empty), then `X-DreamFactory-Session-Token` (also spelled with
 //! underscores), then the `session_token` query parameter. `X-DreamFactory-API-Key` and
 //! `api_key` are accepted and ignored: usergate has no apps.
 
-use std::future::Future;
-use std::pin::Pin;
+use actix_web::HttpRequest;
+use usergate_core::{AuthFailure, CoreError, Credential};
+use usergate_web::{DialectState, Scheme, basic_credentials, bearer_token};
 
-use actix_web::dev::Payload;
-use actix_web::{FromRequest, HttpRequest, web};
-use usergate_core::{Actor, AuthFailure, CoreError, Principal};
-use usergate_web::{basic_credentials, bearer_token, blocking, client_ip};
-
-use crate::State;
+use crate::Settings;
 use crate::error::DfError;
 
 /// The audience of this dialect's tokens.
@@ -45,63 +42,42 @@ pub fn session_token(req: &HttpRequest) -> Option<String> {
         .map(|(_, v)| v)
 }
 
-/// The authenticated caller of a `/system/...` request: by session token, else by HTTP Basic
-/// (email and password, for this one request). What the caller may do is core's decision.
-#[derive(Debug, Clone, Copy)]
-pub struct Caller(pub Actor);
+/// A session token, else HTTP Basic (email and password, for this one request).
+#[derive(Debug)]
+pub struct SessionOrBasic;
 
-impl FromRequest for Caller {
+/// The authenticated caller of a `/system/...` request. What the caller may do is core's
+/// decision.
+pub type Caller = usergate_web::Caller<SessionOrBasic>;
+
+impl Scheme for SessionOrBasic {
+    type Settings = Settings;
     type Error = DfError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, DfError>>>>;
 
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let state = req.app_data::<web::Data<State>>().cloned();
-        let token = session_token(req);
-        let basic = basic_credentials(req);
-        let ip = client_ip(req);
-        Box::pin(async move {
-            let state =
-                state.ok_or_else(|| CoreError::Internal("dreamfactory state missing".into()))?;
-            let core = state.core.clone();
-            if let Some(token) = token {
-                let verified = state
-                    .tokens
-                    .verify(AUDIENCE, &token)
-                    .map_err(DfError::token)?;
-                let jti = verified.claims.jti.clone();
-                let cached = core.auth.resolve_cached(
-                    verified.user,
-                    verified.credentials_version,
-                    Some(&jti),
-                );
-                if let Some(principal) = cached {
-                    return Ok(Caller(Actor::User(principal)));
-                }
-                let principal = blocking(move || {
-                    core.auth
-                        .resolve(verified.user, verified.credentials_version, Some(&jti))
-                })
-                .await?;
-                return Ok(Caller(Actor::User(principal)));
+    fn credential(
+        req: &HttpRequest,
+        state: &DialectState<Settings>,
+    ) -> Result<Credential, AuthFailure> {
+        if let Some(token) = session_token(req) {
+            let verified = state.tokens.verify(AUDIENCE, &token)?;
+            return Ok(Credential::Token {
+                user: verified.user,
+                version: verified.credentials_version,
+                jti: Some(verified.claims.jti),
+            });
+        }
+        let (email, password) = basic_credentials(req).ok_or(AuthFailure::Missing)?;
+        Ok(Credential::Password { email, password })
+    }
+
+    /// Wrong Basic credentials have words of their own; tokens answer as everywhere.
+    fn refused(credential: &Result<Credential, AuthFailure>, e: CoreError) -> DfError {
+        match (credential, e) {
+            (Ok(Credential::Password { .. }), CoreError::Unauthenticated(_)) => {
+                DfError::unauthorized("Unauthorized. User credentials did not match.")
             }
-            let Some((email, password)) = basic else {
-                return Err(DfError::token(AuthFailure::Missing));
-            };
-            let user = blocking(move || core.auth.login(&email, &password, ip))
-                .await
-                .map_err(|e| match e {
-                    CoreError::Unauthenticated(_) => {
-                        DfError::unauthorized("Unauthorized. User credentials did not match.")
-                    }
-                    other => other.into(),
-                })?;
-            Ok(Caller(Actor::User(Principal {
-                id: user.id,
-                role: user.role,
-                status: user.status,
-                credentials_version: user.credentials_version,
-            })))
-        })
+            (_, e) => e.into(),
+        }
     }
 }
 

@@ -4,10 +4,13 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
+use serde_json::{Map, Value, json};
 use usergate_core::throttle::retry_after_secs;
-use usergate_core::{AuthFailure, Conflict, CoreError, Denied};
-use usergate_web::ErrorReply;
+use usergate_core::{AuthFailure, Conflict, CoreError, Denied, FieldError, Problem};
+use usergate_web::{BodyError, Envelope, ErrorReply, Oversized};
 use utoipa::ToSchema;
+
+use crate::convert::Kind;
 
 /// The body of every error answer.
 #[derive(Debug, Serialize, ToSchema)]
@@ -90,6 +93,25 @@ impl DfError {
         }
     }
 
+    /// The inner error object as a batch entry carries it; its cause, if any, is logged here,
+    /// once (a batch entry is never rendered as a response of its own).
+    pub fn entry(&self) -> serde_json::Value {
+        if let Some(cause) = &self.cause {
+            tracing::error!(%cause, status = self.status.as_u16(), "a record failed");
+        }
+        serde_json::to_value(self.body()).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// The status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The message, as written (not yet escaped).
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
     /// 400.
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, message)
@@ -168,6 +190,133 @@ impl From<CoreError> for DfError {
                 )
             },
         }
+    }
+}
+
+/// Core's refusal of a caller who is not an admin, in DreamFactory's words for `verb` on the
+/// endpoint's component; any other error as usual.
+pub fn denied(kind: Kind, verb: &str, e: CoreError) -> DfError {
+    denied_component(kind.component(), verb, e)
+}
+
+/// [`denied`] for a component by name (the admin app's listings).
+pub fn denied_component(component: &str, verb: &str, e: CoreError) -> DfError {
+    match e {
+        CoreError::Forbidden(Denied::NotAdmin) => DfError::new(
+            StatusCode::FORBIDDEN,
+            format!(
+                "Access Forbidden. {verb} access to component '{component}' of service 'system' is not allowed by this user's role."
+            ),
+        ),
+        other => other.into(),
+    }
+}
+
+/// `Record with identifier '<id>' not found.`
+pub fn not_found(id: impl std::fmt::Display) -> DfError {
+    DfError::new(
+        StatusCode::NOT_FOUND,
+        format!("Record with identifier '{id}' not found."),
+    )
+}
+
+/// Laravel's words for a field problem.
+fn laravel(e: &FieldError) -> String {
+    let f = e.field;
+    match &e.problem {
+        Problem::Required => format!("The {f} field is required."),
+        Problem::NotAnEmail => format!("The {f} field must be a valid email address."),
+        Problem::TooShort { min } => format!("The {f} field must be at least {min} characters."),
+        Problem::TooLong { max } => {
+            format!("The {f} field must not be greater than {max} characters.")
+        }
+        _ => format!("The {f} field is invalid."),
+    }
+}
+
+/// What a failed record says, in DreamFactory's words (`op`: `create`, `change` or `delete`;
+/// `email`: what the record asked for, quoted by a duplicate's message).
+pub fn record_error(kind: Kind, op: &str, e: CoreError, email: Option<&str>) -> DfError {
+    match e {
+        CoreError::Validation(fields) => {
+            let messages: Vec<String> = fields.iter().map(laravel).collect();
+            let mut context = Map::new();
+            for (f, m) in fields.iter().zip(&messages) {
+                if let Some(list) = context
+                    .entry(f.field)
+                    .or_insert_with(|| Value::Array(vec![]))
+                    .as_array_mut()
+                {
+                    list.push(Value::from(m.clone()));
+                }
+            }
+            DfError::bad_request(format!("Invalid data supplied. {}", messages.join(" ")))
+                .with_context(Value::Object(context))
+        }
+        CoreError::Conflict(Conflict::DuplicateEmail) => DfError::new(
+            StatusCode::CONFLICT,
+            format!(
+                "Duplicate entry '{}' for key 'user_email_unique'",
+                email.unwrap_or_default()
+            ),
+        ),
+        CoreError::Forbidden(Denied::WrongKind) => match kind {
+            Kind::User => DfError::new(
+                StatusCode::FORBIDDEN,
+                format!("Not allowed to {op} an admin user."),
+            ),
+            Kind::Admin => DfError::bad_request(format!(
+                "Cannot {} a non-admin user.",
+                if op == "change" { "update" } else { op }
+            )),
+        },
+        other => other.into(),
+    }
+}
+
+/// DreamFactory's batch error: one entry per record processed (its result, or its error
+/// object), the indexes of the failed ones, and `message` for the whole.
+pub fn batch_error(
+    status: StatusCode,
+    message: &str,
+    failed: Vec<usize>,
+    resource: Vec<Value>,
+) -> HttpResponse {
+    HttpResponse::build(status).json(ErrorEnvelope {
+        error: ErrorBody {
+            code: 1000,
+            context: Some(json!({"error": failed, "resource": resource})),
+            message: html_escape(message),
+            status_code: status.as_u16(),
+        },
+    })
+}
+
+impl Envelope for DfError {
+    fn oversized(o: Oversized) -> Self {
+        DfError::new(o.status(), format!("{}.", o.sentence()))
+    }
+
+    /// Where the body went wrong, never what it held.
+    fn unreadable_body(e: BodyError) -> Self {
+        let (line, column) = match e {
+            BodyError::Malformed { line, column } | BodyError::WrongType { line, column, .. } => {
+                (line, column)
+            }
+            BodyError::Empty => (1, 0),
+            BodyError::TooLarge | BodyError::ContentType | BodyError::Unreadable => {
+                return DfError::bad_request(
+                    "Invalid data supplied. The request body could not be read.",
+                );
+            }
+        };
+        DfError::bad_request(format!(
+            "Invalid data supplied. The request body is not valid JSON (line {line}, column {column})."
+        ))
+    }
+
+    fn unreadable_query() -> Self {
+        DfError::bad_request("Invalid data supplied. The query string could not be read.")
     }
 }
 

@@ -5,7 +5,7 @@
 //! `?ids=`, by id, with `filter`, `fields`, `related`, `order`/`sort`, `limit`, `offset`,
 //! `include_count`) and writes (create, change and delete, by id, by `?ids=` or by records,
 //! with the three batch modes); invitations (`send_invite=true` on create and change) and
-//! setting a password with the mailed code ([`password`]); the endpoints DreamFactory's admin
+//! setting a password with the mailed code (`routes::user_password`, `routes::admin_password`); the endpoints DreamFactory's admin
 //! web app needs besides users and sessions ([`admin_app`]), and `--dreamfactory-admin-app
 //! DIR` serving an operator's copy at `/dreamfactory/dist/`. Not served: `count_only`,
 //! `as_list`, `wrap=false`, `include_schema` (rarely used; the parameters are ignored), the
@@ -85,30 +85,25 @@
 //!   only cut the answer short (logged).
 //! - `usergate import --format dreamfactory` reads a saved listing (`{"resource":[...]}` of
 //!   `GET /system/user`, or of `/system/admin` with `--role admin`: the listing says nothing of
-//!   the kind, the endpoint did) with [`writes::import_record`]: the fields a create reads, and
+//!   the kind, the endpoint did) with [`convert::import_record`]: the fields a create reads, and
 //!   `created_date` (either of DreamFactory's time forms); `id`, `last_login_date` and the
 //!   other read-only fields are ignored, as a create ignores them. Listings carry no password;
 //!   hashes from DreamFactory's `user` table (bcrypt, `$2y$`) come with `--hashes`.
 
 pub mod admin_app;
 pub mod auth;
+pub mod convert;
 pub mod error;
 pub mod filter;
 pub mod openapi;
-pub mod params;
-pub mod password;
-pub mod record;
 pub mod routes;
-pub mod users;
+pub mod sessions;
 pub mod wire;
-pub mod writes;
 
 use std::time::Duration;
 
-use actix_web::error::JsonPayloadError;
-use actix_web::middleware::from_fn;
-use actix_web::{ResponseError, web};
-use usergate_web::{BodyError, Oversized, enforce_limits};
+use actix_web::web;
+use usergate_web::Mount;
 use utoipa::OpenApi as _;
 
 use crate::error::DfError;
@@ -134,40 +129,29 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     openapi::ApiDoc::openapi()
 }
 
-/// Mounts the dialect under `/api/v2` (register it before anything mounted at `/api`).
+/// Mounts the dialect under `/api/v2` (register it before anything mounted at `/api`). Bodies
+/// are read as JSON whatever their content type (DreamFactory's SDKs do not all send one).
 pub fn configure(state: State) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg| {
-        let cap = state.settings.max_body;
         if let Some(dir) = &state.settings.admin_app {
             // Same origin as /api/v2, which the app calls by absolute path.
             cfg.service(
                 actix_files::Files::new("/dreamfactory/dist", dir).index_file("index.html"),
             );
         }
-        let json = web::JsonConfig::default()
-            .limit(cap)
-            .content_type(|_| true)
-            .content_type_required(false)
-            .error_handler(move |e, _| json_error(e, cap).into());
+        let mount = Mount {
+            prefix: "/api/v2",
+            max_body: state.settings.max_body,
+            json_only: false,
+        };
         cfg.service(
-            web::scope("/api/v2")
-                .app_data(web::Data::new(state))
-                .app_data(json)
-                .app_data(web::QueryConfig::default().error_handler(|_, _| {
-                    DfError::bad_request(
-                        "Invalid data supplied. The query string could not be read.",
-                    )
-                    .into()
-                }))
-                .wrap(from_fn(move |req, next| {
-                    enforce_limits(cap, |o| oversized(o).error_response(), req, next)
-                }))
+            usergate_web::scope::<DfError, _>(mount, state)
                 .service(
                     web::resource("/system/admin/session")
-                        .route(web::post().to(routes::admin_login))
-                        .route(web::get().to(routes::admin_session))
-                        .route(web::put().to(routes::admin_refresh))
-                        .route(web::delete().to(routes::admin_logout)),
+                        .route(web::post().to(sessions::admin_login))
+                        .route(web::get().to(sessions::admin_session))
+                        .route(web::put().to(sessions::admin_refresh))
+                        .route(web::delete().to(sessions::admin_logout)),
                 )
                 .service(
                     web::resource("/system/environment")
@@ -180,78 +164,50 @@ pub fn configure(state: State) -> impl FnOnce(&mut web::ServiceConfig) {
                 .service(web::resource("/system").route(web::get().to(admin_app::system)))
                 .service(
                     web::resource("/system/user")
-                        .route(web::get().to(users::list_users))
-                        .route(web::post().to(writes::create_users))
-                        .route(web::patch().to(writes::update_users))
-                        .route(web::put().to(writes::replace_users))
-                        .route(web::delete().to(writes::delete_users)),
+                        .route(web::get().to(routes::list_users))
+                        .route(web::post().to(routes::create_users))
+                        .route(web::patch().to(routes::update_users))
+                        .route(web::put().to(routes::replace_users))
+                        .route(web::delete().to(routes::delete_users)),
                 )
                 .service(
                     web::resource("/system/user/{id}")
-                        .route(web::get().to(users::get_user))
-                        .route(web::post().to(writes::create_user_by_id))
-                        .route(web::patch().to(writes::update_user))
-                        .route(web::put().to(writes::replace_user))
-                        .route(web::delete().to(writes::delete_user)),
+                        .route(web::get().to(routes::get_user))
+                        .route(web::post().to(routes::create_user_by_id))
+                        .route(web::patch().to(routes::update_user))
+                        .route(web::put().to(routes::replace_user))
+                        .route(web::delete().to(routes::delete_user)),
                 )
                 .service(
                     web::resource("/system/admin")
-                        .route(web::get().to(users::list_admins))
-                        .route(web::post().to(writes::create_admins))
-                        .route(web::patch().to(writes::update_admins))
-                        .route(web::put().to(writes::replace_admins))
-                        .route(web::delete().to(writes::delete_admins)),
+                        .route(web::get().to(routes::list_admins))
+                        .route(web::post().to(routes::create_admins))
+                        .route(web::patch().to(routes::update_admins))
+                        .route(web::put().to(routes::replace_admins))
+                        .route(web::delete().to(routes::delete_admins)),
                 )
                 .service(
                     web::resource("/system/admin/password")
-                        .route(web::post().to(password::admin_password)),
+                        .route(web::post().to(routes::admin_password)),
                 )
                 .service(
                     web::resource("/system/admin/{id}")
-                        .route(web::get().to(users::get_admin))
-                        .route(web::post().to(writes::create_admin_by_id))
-                        .route(web::patch().to(writes::update_admin))
-                        .route(web::put().to(writes::replace_admin))
-                        .route(web::delete().to(writes::delete_admin)),
+                        .route(web::get().to(routes::get_admin))
+                        .route(web::post().to(routes::create_admin_by_id))
+                        .route(web::patch().to(routes::update_admin))
+                        .route(web::put().to(routes::replace_admin))
+                        .route(web::delete().to(routes::delete_admin)),
                 )
                 .service(
-                    web::resource("/user/password").route(web::post().to(password::user_password)),
+                    web::resource("/user/password").route(web::post().to(routes::user_password)),
                 )
                 .service(
                     web::resource("/user/session")
-                        .route(web::post().to(routes::user_login))
-                        .route(web::get().to(routes::user_session))
-                        .route(web::put().to(routes::user_refresh))
-                        .route(web::delete().to(routes::user_logout)),
+                        .route(web::post().to(sessions::user_login))
+                        .route(web::get().to(sessions::user_session))
+                        .route(web::put().to(sessions::user_refresh))
+                        .route(web::delete().to(sessions::user_logout)),
                 ),
         );
     }
-}
-
-fn too_large(cap: usize) -> DfError {
-    oversized(Oversized::Body(cap))
-}
-
-/// A request over a size limit (413, 414, 431) in DreamFactory's envelope.
-fn oversized(o: Oversized) -> DfError {
-    DfError::new(o.status(), format!("{}.", o.sentence()))
-}
-
-/// JSON extractor failures in DreamFactory's envelope, without echoing the body.
-fn json_error(e: JsonPayloadError, cap: usize) -> DfError {
-    let (line, column) = match BodyError::from(&e) {
-        BodyError::TooLarge => return too_large(cap),
-        BodyError::Malformed { line, column } | BodyError::WrongType { line, column } => {
-            (line, column)
-        }
-        BodyError::Empty => (1, 0),
-        BodyError::ContentType | BodyError::Unreadable => {
-            return DfError::bad_request(
-                "Invalid data supplied. The request body could not be read.",
-            );
-        }
-    };
-    DfError::bad_request(format!(
-        "Invalid data supplied. The request body is not valid JSON (line {line}, column {column})."
-    ))
 }

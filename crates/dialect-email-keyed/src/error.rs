@@ -5,7 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use usergate_core::throttle::retry_after_secs;
 use usergate_core::{AuthFailure, Conflict, CoreError, Denied, FieldError, Problem};
-use usergate_web::{ErrorReply, Oversized};
+use usergate_web::{BodyError, Envelope, ErrorReply, Oversized};
 
 use crate::wire::ErrorBody;
 
@@ -172,6 +172,35 @@ impl ResponseError for ApiError {
             cause,
         }
         .json(&self.body())
+    }
+}
+
+impl Envelope for ApiError {
+    fn oversized(o: Oversized) -> Self {
+        ApiError::Oversized(o)
+    }
+
+    /// Where the body went wrong, never what it held.
+    fn unreadable_body(e: BodyError) -> Self {
+        ApiError::Body(match e {
+            BodyError::ContentType => {
+                "The request body must be sent as Content-Type: application/json.".into()
+            }
+            BodyError::Empty => "The request body must not be empty.".into(),
+            BodyError::WrongType { line, column, .. } => {
+                format!("A JSON value has the wrong type (line {line}, column {column}).")
+            }
+            BodyError::Malformed { line, column } => {
+                format!("The request body is not valid JSON (line {line}, column {column}).")
+            }
+            BodyError::TooLarge | BodyError::Unreadable => {
+                "The request body could not be read.".into()
+            }
+        })
+    }
+
+    fn unreadable_query() -> Self {
+        ApiError::Body("The query string could not be read.".into())
     }
 }
 

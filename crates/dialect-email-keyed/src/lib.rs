@@ -31,10 +31,8 @@ pub mod wire;
 
 use std::time::Duration;
 
-use actix_web::error::JsonPayloadError;
-use actix_web::middleware::from_fn;
-use actix_web::{ResponseError, web};
-use usergate_web::{BodyError, Oversized, enforce_limits};
+use actix_web::web;
+use usergate_web::Mount;
 use utoipa::OpenApi as _;
 
 use crate::error::ApiError;
@@ -56,23 +54,17 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     openapi::ApiDoc::openapi()
 }
 
-/// Mounts the dialect under `/api`.
+/// Mounts the dialect under `/api`. Bodies must say `Content-Type: application/json`, as the
+/// original (.NET) service required.
 pub fn configure(state: State) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg| {
-        let cap = state.settings.max_body;
-        let json = web::JsonConfig::default()
-            .limit(cap)
-            .error_handler(move |e, _| json_error(e, cap).into());
+        let mount = Mount {
+            prefix: "/api",
+            max_body: state.settings.max_body,
+            json_only: true,
+        };
         cfg.service(
-            web::scope("/api")
-                .app_data(web::Data::new(state))
-                .app_data(json)
-                .app_data(web::QueryConfig::default().error_handler(|_, _| {
-                    ApiError::Body("The query string could not be read.".into()).into()
-                }))
-                .wrap(from_fn(move |req, next| {
-                    enforce_limits(cap, |o| ApiError::Oversized(o).error_response(), req, next)
-                }))
+            usergate_web::scope::<ApiError, _>(mount, state)
                 .service(web::resource("/auth/token").route(web::post().to(routes::token)))
                 .service(
                     web::resource("/users")
@@ -88,23 +80,4 @@ pub fn configure(state: State) -> impl FnOnce(&mut web::ServiceConfig) {
                 ),
         );
     }
-}
-
-/// JSON extractor failures in this dialect's envelope, without echoing the body.
-fn json_error(e: JsonPayloadError, cap: usize) -> ApiError {
-    let message = match BodyError::from(&e) {
-        BodyError::TooLarge => return ApiError::Oversized(Oversized::Body(cap)),
-        BodyError::ContentType => {
-            "The request body must be sent as Content-Type: application/json.".into()
-        }
-        BodyError::Empty => "The request body must not be empty.".into(),
-        BodyError::WrongType { line, column } => {
-            format!("A JSON value has the wrong type (line {line}, column {column}).")
-        }
-        BodyError::Malformed { line, column } => {
-            format!("The request body is not valid JSON (line {line}, column {column}).")
-        }
-        BodyError::Unreadable => "The request body could not be read.".into(),
-    };
-    ApiError::Body(message)
 }

@@ -3,7 +3,7 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use usergate_core::{Email, NewUser, UserChanges, UserKey};
-use usergate_web::{blocking, client_ip};
+use usergate_web::{Body, Object, blocking, client_ip};
 
 use crate::State;
 use crate::auth::{AUDIENCE, Caller};
@@ -39,7 +39,7 @@ fn user_key(path: &str) -> Result<UserKey> {
 pub async fn token(
     state: web::Data<State>,
     req: HttpRequest,
-    body: web::Json<TokenRequest>,
+    Body(Object(body)): Body<Object<TokenRequest>>,
 ) -> Result<HttpResponse> {
     let (email, password) = both(
         required("email", body.email.as_deref()).and_then(Email::parse),
@@ -77,7 +77,7 @@ pub async fn token(
 pub async fn create_user(
     caller: Caller,
     state: web::Data<State>,
-    body: web::Json<CreateUserRequest>,
+    Body(Object(body)): Body<Object<CreateUserRequest>>,
 ) -> Result<HttpResponse> {
     let (email, password) = both(
         required("email", body.email.as_deref()).and_then(Email::parse),
@@ -90,7 +90,7 @@ pub async fn create_user(
         ..NewUser::new(email)
     };
     let core = state.core.clone();
-    blocking(move || core.users.create(&caller.0, new)).await?;
+    blocking(move || core.users.create(caller.actor(), new)).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, location))
         .finish())
@@ -117,10 +117,9 @@ pub async fn update_user(
     caller: Caller,
     state: web::Data<State>,
     path: web::Path<String>,
-    body: web::Json<UpdateUserRequest>,
+    Body(Object(body)): Body<Object<UpdateUserRequest>>,
 ) -> Result<HttpResponse> {
     let key = user_key(&path)?;
-    let body = body.into_inner();
     if body.user_type.is_none() && body.status.is_none() {
         return Err(ApiError::Body(
             "At least one of 'Type' or 'Status' must be given.".into(),
@@ -142,7 +141,7 @@ pub async fn update_user(
         ..UserChanges::default()
     };
     let core = state.core.clone();
-    blocking(move || core.users.update(&caller.0, &key, &changes)).await?;
+    blocking(move || core.users.update(caller.actor(), &key, &changes)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -167,14 +166,14 @@ pub async fn change_password(
     caller: Caller,
     state: web::Data<State>,
     path: web::Path<String>,
-    body: web::Json<ChangePasswordRequest>,
+    Body(Object(body)): Body<Object<ChangePasswordRequest>>,
 ) -> Result<HttpResponse> {
     let key = user_key(&path)?;
     let password = required("newPassword", body.new_password.as_deref())
         .and_then(|p| state.core.policy.check("newPassword", p))
         .map_err(|e| usergate_core::CoreError::Validation(vec![e]))?;
     let core = state.core.clone();
-    blocking(move || core.users.set_password(&caller.0, &key, &password)).await?;
+    blocking(move || core.users.set_password(caller.actor(), &key, &password)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -201,7 +200,7 @@ pub async fn delete_user(
 ) -> Result<HttpResponse> {
     let key = user_key(&path)?;
     let core = state.core.clone();
-    blocking(move || core.users.delete(&caller.0, &key)).await?;
+    blocking(move || core.users.delete(caller.actor(), &key)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -226,7 +225,7 @@ pub async fn get_user(
 ) -> Result<HttpResponse> {
     let key = user_key(&path)?;
     let core = state.core.clone();
-    let user = blocking(move || core.users.get(&caller.0, &key)).await?;
+    let user = blocking(move || core.users.get(caller.actor(), &key)).await?;
     Ok(HttpResponse::Ok().json(UserResponse::from(&user)))
 }
 
@@ -250,7 +249,7 @@ pub async fn list_users(
 ) -> Result<HttpResponse> {
     let page = convert::page(&query)?;
     let core = state.core.clone();
-    let users = blocking(move || core.users.list(&caller.0, page)).await?;
+    let users = blocking(move || core.users.list(caller.actor(), page)).await?;
     let body: Vec<UserResponse> = users.iter().map(UserResponse::from).collect();
     Ok(HttpResponse::Ok().json(body))
 }

@@ -6,7 +6,9 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use usergate_core::{AuthFailure, Conflict, CoreError, Denied, FieldError, Problem};
-use usergate_web::ErrorReply;
+use usergate_web::{BodyError, Envelope, ErrorReply, Oversized};
+
+use crate::wire::READ_ONLY;
 use utoipa::ToSchema;
 
 /// The error object.
@@ -190,5 +192,30 @@ impl ResponseError for ApiError {
                 field: self.field.clone(),
             },
         })
+    }
+}
+
+impl Envelope for ApiError {
+    fn oversized(o: Oversized) -> Self {
+        ApiError::new(o.status(), o.code(), o.sentence())
+    }
+
+    /// An unknown or read-only key is named in `field`; a body that is not JSON, or not an
+    /// object, is `invalid_request` as a whole (never echoing what it held).
+    fn unreadable_body(e: BodyError) -> Self {
+        if let Some(key) = e.unknown_field() {
+            return ApiError::field(key, format!("Unknown field: {key}"));
+        }
+        match e.path() {
+            Some(key) if READ_ONLY.contains(&key) => {
+                ApiError::field(key, format!("{key} is read-only"))
+            }
+            Some(".") => ApiError::invalid("The body must be a JSON object"),
+            _ => ApiError::invalid(e.sentence().unwrap_or_default()),
+        }
+    }
+
+    fn unreadable_query() -> Self {
+        ApiError::invalid("The query string could not be read")
     }
 }

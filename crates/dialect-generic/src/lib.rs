@@ -34,15 +34,14 @@
 //! in `bench/BENCHMARKS.md` (`bench/search.sh`).
 
 pub mod auth;
+pub mod convert;
 pub mod error;
 pub mod openapi;
 pub mod routes;
 pub mod wire;
 
-use actix_web::error::JsonPayloadError;
-use actix_web::middleware::from_fn;
-use actix_web::{ResponseError, web};
-use usergate_web::{BodyError, Oversized, enforce_limits};
+use actix_web::web;
+use usergate_web::Mount;
 
 pub use openapi::openapi;
 
@@ -58,25 +57,16 @@ pub struct Settings {
 /// What the handlers share.
 pub type State = usergate_web::DialectState<Settings>;
 
-/// Mounts the dialect under `/v1`.
+/// Mounts the dialect under `/v1`. Bodies are read as JSON whatever their content type.
 pub fn configure(state: State) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg| {
-        let cap = state.settings.max_body;
-        let json = web::JsonConfig::default()
-            .limit(cap)
-            .content_type(|_| true)
-            .content_type_required(false)
-            .error_handler(move |e, _| json_error(e, cap).into());
+        let mount = Mount {
+            prefix: "/v1",
+            max_body: state.settings.max_body,
+            json_only: false,
+        };
         cfg.service(
-            web::scope("/v1")
-                .app_data(web::Data::new(state))
-                .app_data(json)
-                .app_data(web::QueryConfig::default().error_handler(|_, _| {
-                    ApiError::invalid("The query string could not be read").into()
-                }))
-                .wrap(from_fn(move |req, next| {
-                    enforce_limits(cap, |o| oversized(o).error_response(), req, next)
-                }))
+            usergate_web::scope::<ApiError, _>(mount, state)
                 .service(
                     web::resource("/users")
                         .route(web::get().to(routes::list))
@@ -89,22 +79,5 @@ pub fn configure(state: State) -> impl FnOnce(&mut web::ServiceConfig) {
                         .route(web::delete().to(routes::delete)),
                 ),
         );
-    }
-}
-
-fn too_large(cap: usize) -> ApiError {
-    oversized(Oversized::Body(cap))
-}
-
-/// A request over a size limit (413, 414, 431) in this dialect's envelope.
-fn oversized(o: Oversized) -> ApiError {
-    ApiError::new(o.status(), o.code(), o.sentence())
-}
-
-/// JSON extractor failures in this dialect's envelope, without echoing the body.
-fn json_error(e: JsonPayloadError, cap: usize) -> ApiError {
-    match BodyError::from(&e).sentence() {
-        None => too_large(cap),
-        Some(message) => ApiError::invalid(message),
     }
 }

@@ -1,100 +1,20 @@
-//! The endpoints. Handlers translate; core decides.
+//! The endpoints: extract, call core on the blocking pool, render. Core decides.
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, web};
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
-use usergate_core::query::{Cond, Direction, Field, Query};
-use usergate_core::{Page, UserKey};
-use usergate_web::blocking;
-use utoipa::ToSchema;
+use usergate_core::UserKey;
+use usergate_web::{Body, Object, blocking};
 
 use crate::State;
 use crate::auth::Caller;
+use crate::convert::{self, list_query, user_id, user_list};
 use crate::error::{ApiError, ErrorBody};
-use crate::wire::{self, CreateUser, GenericUser, RoleWord, StatusWord, UpdateUser};
+use crate::wire::{
+    CreateUser, Deleted, GenericUser, ListParams, RoleWord, StatusWord, UpdateUser, UserList,
+    UserReply,
+};
 
 type Result<T> = std::result::Result<T, ApiError>;
-
-/// Largest page.
-pub const MAX_LIMIT: u64 = 100;
-/// Page size when `limit` is absent.
-pub const DEFAULT_LIMIT: u64 = 20;
-
-/// The list's query parameters.
-#[derive(Debug, Deserialize)]
-pub struct ListParams {
-    /// 1 or more (default 1).
-    pub page: Option<String>,
-    /// 1 to 100 (default 20; more is taken as 100).
-    pub limit: Option<String>,
-    /// `admin`, `user` or `viewer`.
-    pub role: Option<String>,
-    /// `active`, `inactive` or `suspended`.
-    pub status: Option<String>,
-    /// A case-insensitive substring of the name or the email.
-    pub search: Option<String>,
-}
-
-/// `pagination`.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Pagination {
-    /// This page (from 1).
-    pub page: u64,
-    /// Page size used.
-    pub limit: u64,
-    /// Users matching, over all pages.
-    pub total: u64,
-    /// `ceil(total / limit)`.
-    pub pages: u64,
-}
-
-/// A page of users.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct UserList {
-    /// Always true.
-    pub success: bool,
-    /// The users of this page.
-    pub data: Vec<GenericUser>,
-    /// Where this page is.
-    pub pagination: Pagination,
-}
-
-/// One user.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct UserReply {
-    /// Always true.
-    pub success: bool,
-    /// The user.
-    pub data: GenericUser,
-    /// What happened (writes only).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub message: Option<&'static str>,
-}
-
-/// A delete's answer.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Deleted {
-    /// Always true.
-    pub success: bool,
-    /// `User deleted successfully`.
-    pub message: &'static str,
-}
-
-fn positive(raw: Option<&str>, field: &str, default: u64) -> Result<u64> {
-    let Some(raw) = raw else { return Ok(default) };
-    match raw.trim().parse::<i64>() {
-        Ok(n) if n >= 1 => Ok(n.unsigned_abs()),
-        _ => Err(ApiError::field(
-            field,
-            format!("{field} must be a whole number from 1"),
-        )),
-    }
-}
-
-fn user_id(raw: &str) -> Result<usergate_core::UserId> {
-    wire::parse_id(raw).ok_or_else(ApiError::not_found)
-}
 
 /// Lists users: filters, a case-insensitive search, stable order (creation, then id).
 #[utoipa::path(get, path = "/v1/users", tag = "users",
@@ -118,55 +38,10 @@ pub async fn list(
     state: web::Data<State>,
     p: web::Query<ListParams>,
 ) -> Result<HttpResponse> {
-    let page = positive(p.page.as_deref(), "page", 1)?;
-    let limit = positive(p.limit.as_deref(), "limit", DEFAULT_LIMIT)?.min(MAX_LIMIT);
-    let mut all = Vec::new();
-    if let Some(word) = p.role.as_deref() {
-        let class = wire::role_class(word)
-            .ok_or_else(|| ApiError::field("role", "role must be one of admin, user, viewer"))?;
-        all.push(Cond::RoleIn(class.to_vec()));
-    }
-    if let Some(word) = p.status.as_deref() {
-        let status = wire::status_of(word).ok_or_else(|| {
-            ApiError::field(
-                "status",
-                "status must be one of active, inactive, suspended",
-            )
-        })?;
-        all.push(Cond::StatusIn(vec![status]));
-    }
-    if let Some(term) = p.search.as_deref().filter(|t| !t.is_empty()) {
-        if term.contains('\0') {
-            return Err(ApiError::field(
-                "search",
-                "search must not contain NUL characters",
-            ));
-        }
-        all.push(Cond::Search(term.to_owned()));
-    }
-    let offset = (page - 1).saturating_mul(limit);
-    let query = Query {
-        cond: (!all.is_empty()).then_some(Cond::All(all)),
-        order: vec![(Field::CreatedAt, Direction::Asc)],
-        page: Page {
-            limit: u32::try_from(limit).unwrap_or(100),
-            offset,
-        },
-        count: true,
-    };
+    let (query, paging) = list_query(&p)?;
     let core = state.core.clone();
-    let found = blocking(move || core.users.query(&caller.0, &query)).await?;
-    let total = found.total.unwrap_or(0);
-    Ok(HttpResponse::Ok().json(UserList {
-        success: true,
-        data: found.items.iter().map(GenericUser::from).collect(),
-        pagination: Pagination {
-            page,
-            limit,
-            total,
-            pages: total.div_ceil(limit),
-        },
-    }))
+    let found = blocking(move || core.users.query(caller.actor(), &query)).await?;
+    Ok(HttpResponse::Ok().json(user_list(&found, paging)))
 }
 
 /// One user.
@@ -184,14 +59,10 @@ pub async fn get(
     state: web::Data<State>,
     id: web::Path<String>,
 ) -> Result<HttpResponse> {
-    let id = user_id(&id)?;
+    let key = UserKey::Id(user_id(&id)?);
     let core = state.core.clone();
-    let user = blocking(move || core.users.get(&caller.0, &UserKey::Id(id))).await?;
-    Ok(HttpResponse::Ok().json(UserReply {
-        success: true,
-        data: GenericUser::from(&user),
-        message: None,
-    }))
+    let user = blocking(move || core.users.get(caller.actor(), &key)).await?;
+    Ok(HttpResponse::Ok().json(reply(&user, None)))
 }
 
 /// Creates a user.
@@ -209,19 +80,15 @@ pub async fn get(
 pub async fn create(
     caller: Caller,
     state: web::Data<State>,
-    body: web::Json<Value>,
+    Body(Object(body)): Body<Object<CreateUser>>,
 ) -> Result<HttpResponse> {
-    let new = wire::new_user(&body, state.core.policy)?;
+    let new = convert::new_user(body, state.core.policy)?;
     let core = state.core.clone();
-    let user = blocking(move || core.users.create(&caller.0, new)).await?;
-    let data = GenericUser::from(&user);
+    let user = blocking(move || core.users.create(caller.actor(), new)).await?;
+    let reply = reply(&user, Some("User created successfully"));
     Ok(HttpResponse::build(StatusCode::CREATED)
-        .insert_header((header::LOCATION, format!("/v1/users/{}", data.id)))
-        .json(UserReply {
-            success: true,
-            data,
-            message: Some("User created successfully"),
-        }))
+        .insert_header((header::LOCATION, format!("/v1/users/{}", reply.data.id)))
+        .json(reply))
 }
 
 /// Changes a user: only the fields sent. A new password or role, or another status, ends the
@@ -242,17 +109,13 @@ pub async fn update(
     caller: Caller,
     state: web::Data<State>,
     id: web::Path<String>,
-    body: web::Json<Value>,
+    Body(Object(body)): Body<Object<UpdateUser>>,
 ) -> Result<HttpResponse> {
-    let id = user_id(&id)?;
-    let changes = wire::changes(&body, state.core.policy)?;
+    let key = UserKey::Id(user_id(&id)?);
+    let changes = convert::changes(body, state.core.policy)?;
     let core = state.core.clone();
-    let user = blocking(move || core.users.update(&caller.0, &UserKey::Id(id), &changes)).await?;
-    Ok(HttpResponse::Ok().json(UserReply {
-        success: true,
-        data: GenericUser::from(&user),
-        message: Some("User updated successfully"),
-    }))
+    let user = blocking(move || core.users.update(caller.actor(), &key, &changes)).await?;
+    Ok(HttpResponse::Ok().json(reply(&user, Some("User updated successfully"))))
 }
 
 /// Deletes a user (soft: it answers 404 everywhere from now on, and its email is free).
@@ -271,11 +134,19 @@ pub async fn delete(
     state: web::Data<State>,
     id: web::Path<String>,
 ) -> Result<HttpResponse> {
-    let id = user_id(&id)?;
+    let key = UserKey::Id(user_id(&id)?);
     let core = state.core.clone();
-    blocking(move || core.users.delete(&caller.0, &UserKey::Id(id))).await?;
+    blocking(move || core.users.delete(caller.actor(), &key)).await?;
     Ok(HttpResponse::Ok().json(Deleted {
         success: true,
         message: "User deleted successfully",
     }))
+}
+
+fn reply(user: &usergate_core::User, message: Option<&'static str>) -> UserReply {
+    UserReply {
+        success: true,
+        data: GenericUser::from(user),
+        message,
+    }
 }

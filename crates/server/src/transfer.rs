@@ -168,14 +168,16 @@ pub fn import(args: &ImportArgs) -> Result<ImportSummary, StartError> {
         ImportFormat::Jsonl => read_jsonl(&args.file, role, &mut on_item)?,
         ImportFormat::Dreamfactory => {
             read_json_array(&args.file, Some("resource"), &mut |v, line, bytes| {
-                let item = usergate_dialect_dreamfactory::writes::import_record(&v, role, line)
-                    .map_err(|e| Rejection::from_error(line, email_of(&v, "email"), &e));
+                let email = email_of(&v, "email").map(str::to_owned);
+                let item = usergate_dialect_dreamfactory::convert::import_record(v, role, line)
+                    .map_err(|e| Rejection::from_error(line, email.as_deref(), &e));
                 on_item(item, bytes)
             })?
         }
         ImportFormat::Domo => read_json_array(&args.file, None, &mut |v, line, bytes| {
-            let item = usergate_dialect_domo::wire::import_record(&v, line)
-                .map_err(|e| Rejection::from_error(line, email_of(&v, "email"), &e));
+            let email = email_of(&v, "email").map(str::to_owned);
+            let item = usergate_dialect_domo::convert::import_record(v, line)
+                .map_err(|e| Rejection::from_error(line, email.as_deref(), &e));
             on_item(item, bytes)
         })?,
     };

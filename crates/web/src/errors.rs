@@ -1,9 +1,7 @@
 //! What every dialect's errors share on the way out: the response with its standard headers
-//! and the cause logged once, and the classification of a JSON body that could not be read.
-//! Each dialect keeps its own envelope and words.
+//! and the cause logged once. Each dialect keeps its own envelope and words.
 
 use actix_web::HttpResponse;
-use actix_web::error::JsonPayloadError;
 use actix_web::http::{StatusCode, header};
 use serde::Serialize;
 
@@ -44,72 +42,5 @@ impl<'a> ErrorReply<'a> {
             res.insert_header((header::RETRY_AFTER, secs.to_string()));
         }
         res.json(body)
-    }
-}
-
-/// Why a JSON body could not be read (never with the body's content).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BodyError {
-    /// Over the cap.
-    TooLarge,
-    /// Nothing was sent.
-    Empty,
-    /// Not JSON, at this line and column.
-    Malformed {
-        /// Line (from 1).
-        line: usize,
-        /// Column (from 1).
-        column: usize,
-    },
-    /// JSON of the wrong shape for the request, at this line and column.
-    WrongType {
-        /// Line (from 1).
-        line: usize,
-        /// Column (from 1).
-        column: usize,
-    },
-    /// The content type says it is not JSON.
-    ContentType,
-    /// The body could not be read at all.
-    Unreadable,
-}
-
-impl BodyError {
-    /// The problem in a plain sentence (no closing period), for dialects with no wording of
-    /// their own; `None` for [`BodyError::TooLarge`], which each dialect words with its cap.
-    pub fn sentence(&self) -> Option<String> {
-        match self {
-            BodyError::TooLarge => None,
-            BodyError::Empty => Some("The request body must not be empty".into()),
-            BodyError::Malformed { line, column } | BodyError::WrongType { line, column } => Some(
-                format!("The request body is not valid JSON (line {line}, column {column})"),
-            ),
-            BodyError::ContentType | BodyError::Unreadable => {
-                Some("The request body could not be read".into())
-            }
-        }
-    }
-}
-
-impl From<&JsonPayloadError> for BodyError {
-    fn from(e: &JsonPayloadError) -> Self {
-        match e {
-            JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
-                BodyError::TooLarge
-            }
-            JsonPayloadError::ContentType => BodyError::ContentType,
-            JsonPayloadError::Deserialize(e) if e.is_eof() && e.line() == 1 && e.column() == 0 => {
-                BodyError::Empty
-            }
-            JsonPayloadError::Deserialize(e) if e.is_data() => BodyError::WrongType {
-                line: e.line(),
-                column: e.column(),
-            },
-            JsonPayloadError::Deserialize(e) => BodyError::Malformed {
-                line: e.line(),
-                column: e.column(),
-            },
-            _ => BodyError::Unreadable,
-        }
     }
 }

@@ -1,6 +1,6 @@
 //! The one token service of every dialect: HS256 JWTs with the user's credentials version and
 //! a per-dialect audience. Whether the token's user may still act is core's question
-//! ([`usergate_core::AuthService::resolve`]); this module only proves the token is ours, for
+//! ([`usergate_core::AuthService::authenticate`]); this module only proves the token is ours, for
 //! this audience, and current.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};

@@ -5,83 +5,29 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde_json::{Value, json};
 use usergate_core::query::{Cond, Field, Found, Query, Value as QValue};
-use usergate_core::{CoreError, Denied, Page, Role, User, UserId, UserKey};
+use usergate_core::{CoreError, Page, User, UserId, UserKey};
 use usergate_web::blocking;
 
 use crate::State;
 use crate::auth::Caller;
-use crate::error::{DfError, ErrorBody, ErrorEnvelope, html_escape};
-use crate::params::{self, ReadParams, to_bool};
-use crate::record::Shape;
+use crate::convert::Kind;
+use crate::convert::query::{self, to_bool};
+use crate::convert::record::Shape;
+use crate::error::{DfError, ErrorBody, batch_error, denied, html_escape, not_found};
+use crate::wire::ReadParams;
 
 type Result<T> = std::result::Result<T, DfError>;
 
-/// Which resource.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// `/system/user`: every role but admin.
-    User,
-    /// `/system/admin`: admins.
-    Admin,
-}
-
-impl Kind {
-    fn cond(self) -> Cond {
-        match self {
-            Kind::Admin => Cond::RoleIn(vec![Role::Admin]),
-            Kind::User => Cond::RoleIn(vec![
-                Role::Privileged,
-                Role::Editor,
-                Role::User,
-                Role::Viewer,
-            ]),
-        }
-    }
-
-    /// Whether a user of `role` is a record of this resource.
-    fn admits(self, role: Role) -> bool {
-        (role == Role::Admin) == (self == Kind::Admin)
-    }
-
-    fn component(self) -> &'static str {
-        match self {
-            Kind::Admin => "admin",
-            Kind::User => "user",
-        }
-    }
-}
-
-/// Core's refusal of a non-admin, in DreamFactory's words.
-pub(crate) fn denied(kind: Kind, verb: &str, e: CoreError) -> DfError {
-    match e {
-        CoreError::Forbidden(Denied::NotAdmin) => DfError::new(
-            StatusCode::FORBIDDEN,
-            format!(
-                "Access Forbidden. {verb} access to component '{}' of service 'system' is not allowed by this user's role.",
-                kind.component()
-            ),
-        ),
-        other => other.into(),
-    }
-}
-
-fn not_found(id: &str) -> DfError {
-    DfError::new(
-        StatusCode::NOT_FOUND,
-        format!("Record with identifier '{id}' not found."),
-    )
-}
-
 /// `GET /system/{user,admin}`: a list, by `ids`, or by `filter`.
-pub async fn list(
+pub(super) async fn list(
     kind: Kind,
     caller: Caller,
     state: web::Data<State>,
     p: web::Query<ReadParams>,
 ) -> Result<HttpResponse> {
     let shape = Shape::parse(p.fields.as_deref(), p.related.as_deref(), true);
-    let mut query = params::query(kind.cond(), &p)?;
-    let wanted = p.ids.as_deref().map(params::ids).transpose()?;
+    let mut query = query::query(kind.cond(), &p)?;
+    let wanted = p.ids.as_deref().map(query::ids).transpose()?;
     if let (Some(ids), Some(Cond::All(all))) = (&wanted, &mut query.cond) {
         all.push(Cond::In(
             Field::Id,
@@ -96,7 +42,7 @@ pub async fn list(
         query.page.limit = CHUNK;
     }
     let core = state.core.clone();
-    let found = blocking(move || core.users.query(&caller.0, &query))
+    let found = blocking(move || core.users.query(caller.actor(), &query))
         .await
         .map_err(|e| denied(kind, "GET", e))?;
     if let Some(ids) = wanted {
@@ -165,7 +111,7 @@ fn stream_list(
                 };
                 let core = c.state.core.clone();
                 let caller = c.caller;
-                match blocking(move || core.users.query(&caller.0, &q)).await {
+                match blocking(move || core.users.query(caller.actor(), &q)).await {
                     Ok(found) => found.items,
                     Err(e) => {
                         tracing::error!(error = %e, "a streamed list failed mid-way");
@@ -249,18 +195,16 @@ fn by_ids(
             }
         })
         .collect();
-    Ok(HttpResponse::BadRequest().json(ErrorEnvelope {
-        error: ErrorBody {
-            code: 1000,
-            context: Some(json!({"error": errors, "resource": resource})),
-            message: "Batch Error: Not all requested records could be retrieved.".into(),
-            status_code: 400,
-        },
-    }))
+    Ok(batch_error(
+        StatusCode::BAD_REQUEST,
+        "Batch Error: Not all requested records could be retrieved.",
+        errors,
+        resource,
+    ))
 }
 
 /// `GET /system/{user,admin}/{id}`: the record, unwrapped.
-pub async fn get_one(
+pub(super) async fn get_one(
     kind: Kind,
     caller: Caller,
     state: web::Data<State>,
@@ -272,7 +216,8 @@ pub async fn get_one(
         return Err(not_found(&id));
     };
     let core = state.core.clone();
-    let found = blocking(move || core.users.get(&caller.0, &UserKey::Id(UserId::new(n)))).await;
+    let found =
+        blocking(move || core.users.get(caller.actor(), &UserKey::Id(UserId::new(n)))).await;
     match found {
         // An admin is a record of `/system/admin` only, anyone else of `/system/user` only.
         Ok(u) if kind.admits(u.role) => Ok(HttpResponse::Ok().json(shape.view(&u))),
@@ -280,76 +225,3 @@ pub async fn get_one(
         Err(e) => Err(denied(kind, "GET", e)),
     }
 }
-
-macro_rules! read_endpoints {
-    ($list_path:literal, $one_path:literal, $kind:expr, $tag:literal, $list:ident, $one:ident) => {
-        /// Lists records: `filter`, `ids`, `fields`, `related`, `order` (`sort`), `limit`,
-        /// `offset`, `include_count`.
-        #[utoipa::path(get, path = $list_path, tag = $tag,
-            params(
-                ("filter" = Option<String>, Query, description = "DreamFactory filter, e.g. (name like \"%jo%\") or (email like \"%jo%\")"),
-                ("ids" = Option<String>, Query, description = "Comma-separated ids"),
-                ("fields" = Option<String>, Query, description = "Comma-separated fields, * for all"),
-                ("related" = Option<String>, Query, description = "Relations (answered with empty lists)"),
-                ("order" = Option<String>, Query, description = "field [ASC|DESC], ... (alias sort)"),
-                ("limit" = Option<String>, Query, description = "At most 100000 (also the default)"),
-                ("offset" = Option<String>, Query, description = "Records to skip"),
-                ("include_count" = Option<String>, Query, description = "Adds meta.count"),
-            ),
-            security(("session_token" = []), ("bearer" = [])),
-            responses(
-                (status = 200, description = "{\"resource\":[...]} (and meta.count)", body = Object),
-                (status = 400, description = "No credentials, a bad filter or order, or a missing id (batch error)", body = ErrorEnvelope),
-                (status = 401, description = "Expired or invalid token, or wrong HTTP Basic credentials", body = ErrorEnvelope),
-                (status = 403, description = "Not an admin, or the token was revoked", body = ErrorEnvelope),
-            ))]
-        pub async fn $list(
-            caller: Caller,
-            state: web::Data<State>,
-            p: web::Query<ReadParams>,
-        ) -> Result<HttpResponse> {
-            list($kind, caller, state, p).await
-        }
-
-        /// One record, unwrapped.
-        #[utoipa::path(get, path = $one_path, tag = $tag,
-            params(
-                ("id" = i64, Path, description = "The record's id"),
-                ("fields" = Option<String>, Query, description = "Comma-separated fields, * for all"),
-                ("related" = Option<String>, Query, description = "Relations (answered with empty lists)"),
-            ),
-            security(("session_token" = []), ("bearer" = [])),
-            responses(
-                (status = 200, description = "The record", body = Object),
-                (status = 400, description = "No credentials", body = ErrorEnvelope),
-                (status = 401, description = "Expired or invalid token", body = ErrorEnvelope),
-                (status = 403, description = "Not an admin, or the token was revoked", body = ErrorEnvelope),
-                (status = 404, description = "No such record of this kind", body = ErrorEnvelope),
-            ))]
-        pub async fn $one(
-            caller: Caller,
-            state: web::Data<State>,
-            id: web::Path<String>,
-            p: web::Query<ReadParams>,
-        ) -> Result<HttpResponse> {
-            get_one($kind, caller, state, id, p).await
-        }
-    };
-}
-
-read_endpoints!(
-    "/api/v2/system/user",
-    "/api/v2/system/user/{id}",
-    Kind::User,
-    "users",
-    list_users,
-    get_user
-);
-read_endpoints!(
-    "/api/v2/system/admin",
-    "/api/v2/system/admin/{id}",
-    Kind::Admin,
-    "admins",
-    list_admins,
-    get_admin
-);

@@ -6,36 +6,18 @@ use std::time::Duration;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::{DateTime, NaiveDateTime};
-use usergate_core::{AuthFailure, CoreError, Principal, Role, User};
-use usergate_web::{IssuedToken, VerifiedToken, blocking, client_ip};
+use chrono::DateTime;
+use usergate_core::{AuthFailure, CoreError, Credential, Principal, Role, User};
+use usergate_web::{Body, IssuedToken, Object, VerifiedToken, blocking, client_ip};
 
 use crate::State;
 use crate::auth::{AUDIENCE, session_token};
+use crate::convert::Kind;
+use crate::convert::record::df_date;
 use crate::error::{DfError, ErrorEnvelope};
 use crate::wire::{LoginRequest, Session, Success};
 
 type Result<T> = std::result::Result<T, DfError>;
-
-/// Which session endpoint.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// `/system/admin/session`: admins only.
-    Admin,
-    /// `/user/session`: logs in non-admins; `GET` also describes an admin's session.
-    User,
-}
-
-impl Kind {
-    fn admits(self, role: Role) -> bool {
-        (role == Role::Admin) == (self == Kind::Admin)
-    }
-}
-
-/// DreamFactory's date format: `YYYY-MM-DD HH:MM:SS`, UTC.
-fn df_date(t: NaiveDateTime) -> String {
-    t.format("%Y-%m-%d %H:%M:%S").to_string()
-}
 
 fn session(user: &User, token: &str, exp: u64) -> Session {
     let admin = user.role == Role::Admin;
@@ -73,9 +55,8 @@ async fn login(
     kind: Kind,
     state: web::Data<State>,
     req: HttpRequest,
-    body: web::Json<LoginRequest>,
+    body: LoginRequest,
 ) -> Result<HttpResponse> {
-    let body = body.into_inner();
     let email = body.email.filter(|e| !e.trim().is_empty());
     let Some(email) = email else {
         return Err(DfError::bad_request(
@@ -111,12 +92,12 @@ async fn current(
         Some(g) => state.tokens.verify_refreshable(AUDIENCE, &token, g)?,
     };
     let core = state.core.clone();
-    let (user, version, jti) = (
-        verified.user,
-        verified.credentials_version,
-        verified.claims.jti.clone(),
-    );
-    let principal = blocking(move || core.auth.resolve(user, version, Some(&jti)))
+    let credential = Credential::Token {
+        user: verified.user,
+        version: verified.credentials_version,
+        jti: Some(verified.claims.jti.clone()),
+    };
+    let principal = blocking(move || core.auth.authenticate(&credential, None))
         .await
         .map_err(|e| match e {
             CoreError::Unauthenticated(f) => f,
@@ -216,7 +197,7 @@ macro_rules! session_endpoints {
         pub async fn $login(
             state: web::Data<State>,
             req: HttpRequest,
-            body: web::Json<LoginRequest>,
+            Body(Object(body)): Body<Object<LoginRequest>>,
         ) -> Result<HttpResponse> {
             login($kind, state, req, body).await
         }

@@ -1,20 +1,25 @@
 //! The auth service: password login with its throttle, the anonymous request limit, and the
-//! resolution of a verified token to the caller's current principal.
+//! resolution of every credential a dialect reads ([`Credential`]) to the caller's current
+//! principal, through the cache of resolved credentials ([`crate::cache`]).
+
+mod credential;
 
 use std::net::IpAddr;
-
-use chrono::NaiveDateTime;
 use std::sync::Arc;
 
+use chrono::NaiveDateTime;
+
 use crate::access::Principal;
-use crate::cache::{AuthCache, Entry, Key};
-use crate::domain::{Role, Status, UserId, normalize_email};
+use crate::cache::AuthCache;
+use crate::domain::{Role, Status, normalize_email};
 use crate::error::{AuthFailure, CoreError, CoreResult};
 use crate::password::PasswordHasher;
-use crate::ports::{self, Clock, PrincipalRecord, UserStore, UserUpdate};
+use crate::ports::{self, Clock, UserStore, UserUpdate};
 use crate::secret::SecretDigest;
 use crate::throttle::{Rate, SlidingWindow};
 use crate::user::{User, UserKey};
+
+pub use credential::{Authenticated, Credential};
 
 /// The limits of the auth service, all settings.
 #[derive(Debug, Clone, Copy)]
@@ -175,43 +180,6 @@ impl AuthService {
         self.limits.account.clear(&account.to_owned());
     }
 
-    /// Resolves a verified credential (user id, the credentials version it carries, and its
-    /// `jti` where single tokens can be revoked) to the caller's current principal. A deleted,
-    /// inactive or changed user, or a revoked token, is `Revoked`.
-    pub fn resolve(
-        &self,
-        id: UserId,
-        credentials_version: i64,
-        jti: Option<&str>,
-    ) -> CoreResult<Principal> {
-        let ticket = self.cache.ticket();
-        let found = ports::read(&*self.store, |repo| match jti {
-            Some(jti) => Ok(repo.token_principal(id, jti)?),
-            None => Ok(repo.principal(id)?.map(|r| (r, false))),
-        })?;
-        let principal = current(
-            found.filter(|(_, revoked)| !revoked).map(|(r, _)| r),
-            credentials_version,
-        )?;
-        let key = token_key(id, credentials_version, jti);
-        self.cache.put(ticket, key, Entry::Principal(principal));
-        Ok(principal)
-    }
-
-    /// What [`AuthService::resolve`] answered for the same token since the database last
-    /// changed, if the cache knows (see [`crate::cache`]). No I/O: async code may call it.
-    pub fn resolve_cached(
-        &self,
-        id: UserId,
-        credentials_version: i64,
-        jti: Option<&str>,
-    ) -> Option<Principal> {
-        match self.cache.get(&token_key(id, credentials_version, jti))? {
-            Entry::Principal(p) => Some(p),
-            _ => None,
-        }
-    }
-
     /// The cache of resolved credentials, for the store's watcher to enable and empty.
     pub fn cache(&self) -> &Arc<AuthCache> {
         &self.cache
@@ -263,36 +231,5 @@ impl AuthService {
             .anonymous
             .hit(&ip, self.clock.instant())
             .map_err(|retry_after| CoreError::RateLimited { retry_after })
-    }
-}
-
-fn token_key(user: UserId, version: i64, jti: Option<&str>) -> Key {
-    Key::Token {
-        user,
-        version,
-        jti: jti.map(str::to_owned),
-    }
-}
-
-/// The caller a credential names, if it may still act: its user exists, is not deleted, is
-/// active, and has the credentials version the credential carries. `Revoked` otherwise.
-pub(crate) fn current(
-    record: Option<PrincipalRecord>,
-    credentials_version: i64,
-) -> CoreResult<Principal> {
-    match record {
-        Some(r)
-            if !r.deleted
-                && r.status == Status::Active
-                && r.credentials_version == credentials_version =>
-        {
-            Ok(Principal {
-                id: r.id,
-                role: r.role,
-                status: r.status,
-                credentials_version: r.credentials_version,
-            })
-        }
-        _ => Err(CoreError::Unauthenticated(AuthFailure::Revoked)),
     }
 }

@@ -6,6 +6,7 @@ use usergate_core::{Page, Status};
 
 use crate::error::DfError;
 use crate::filter::{self, CmpOp, Expr, Test};
+use crate::wire::ReadParams;
 
 /// The largest page (and what a missing, zero or larger `limit` means).
 pub const MAX_RECORDS: u32 = 100_000;
@@ -17,32 +18,6 @@ pub fn to_bool(v: Option<&str>) -> bool {
             .iter()
             .any(|t| v.trim().eq_ignore_ascii_case(t))
     })
-}
-
-/// The query parameters of a read, raw.
-#[derive(Debug, Default, serde::Deserialize)]
-pub struct ReadParams {
-    /// `fields`.
-    pub fields: Option<String>,
-    /// `related`.
-    pub related: Option<String>,
-    /// `ids`.
-    pub ids: Option<String>,
-    /// `filter`.
-    pub filter: Option<String>,
-    /// `limit`.
-    pub limit: Option<String>,
-    /// `offset` (alias `skip`).
-    #[serde(alias = "skip")]
-    pub offset: Option<String>,
-    /// `order` (aliases `sort`, `order_by`).
-    #[serde(alias = "sort", alias = "order_by")]
-    pub order: Option<String>,
-    /// `include_count`.
-    pub include_count: Option<String>,
-    /// `continue`.
-    #[serde(rename = "continue")]
-    pub continue_: Option<String>,
 }
 
 /// A record field as a core query field, or a special case.

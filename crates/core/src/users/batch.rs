@@ -1,0 +1,174 @@
+//! Batches: DreamFactory writes lists of records, each its own operation, with three ways to
+//! treat a failing record.
+
+use crate::access::{Actor, AdminGrant, require_admin};
+use crate::error::{CoreError, CoreResult};
+use crate::ports::{self, NewUserRecord, Repos};
+use crate::user::{NewUser, User, UserChanges, UserKey};
+
+use super::UserService;
+use super::rules::{Prepared, delete_in, update_in};
+
+/// How a batch treats a failing record (DreamFactory's `continue` and `rollback`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BatchMode {
+    /// Stop at the first failure; earlier records stay done.
+    Stop,
+    /// Go on after failures; every successful record stays done.
+    Continue,
+    /// Stop at the first failure and undo every record of the batch.
+    Rollback,
+}
+
+/// What a batch did: one result per record processed (records after a stop are absent).
+#[derive(Debug)]
+pub struct Batch<T> {
+    /// Per record, in order.
+    pub results: Vec<CoreResult<T>>,
+    /// Whether a failure undid the whole batch (its successes are not kept).
+    pub rolled_back: bool,
+}
+
+/// A check of the target of an update or delete, inside its transaction.
+pub type Guard<'a> = dyn Fn(&User) -> CoreResult<()> + Sync + 'a;
+
+pub(crate) fn no_guard(_: &User) -> CoreResult<()> {
+    Ok(())
+}
+
+impl UserService {
+    /// Creates users, one record after another, as `mode` says. Admins only (checked once).
+    pub fn create_batch(
+        &self,
+        actor: &Actor,
+        items: Vec<CoreResult<NewUser>>,
+        mode: BatchMode,
+    ) -> CoreResult<Batch<User>> {
+        require_admin(actor)?;
+        let records: Vec<CoreResult<NewUserRecord>> = items
+            .into_iter()
+            .map(|i| i.and_then(|new| self.record(new)))
+            .collect();
+        self.run_batch(records, mode, |repo, record| Ok(repo.insert(record)?))
+    }
+
+    /// Changes users, as `mode` says; `guard` may refuse a target inside the transaction (an
+    /// endpoint that manages one kind of user). Admins only (checked once).
+    pub fn update_batch(
+        &self,
+        actor: &Actor,
+        items: Vec<CoreResult<(UserKey, UserChanges)>>,
+        guard: &Guard<'_>,
+        mode: BatchMode,
+    ) -> CoreResult<Batch<User>> {
+        let grant = require_admin(actor)?;
+        self.update_each(grant, items, guard, mode, |_, _| Ok(()))
+    }
+
+    /// Changes users as `mode` says, `then` doing more in each change's transaction.
+    pub(crate) fn update_each(
+        &self,
+        grant: AdminGrant,
+        items: Vec<CoreResult<(UserKey, UserChanges)>>,
+        guard: &Guard<'_>,
+        mode: BatchMode,
+        then: impl Fn(&mut dyn Repos, &User) -> CoreResult<()>,
+    ) -> CoreResult<Batch<User>> {
+        let prepared: Vec<CoreResult<(UserKey, Prepared)>> = items
+            .into_iter()
+            .map(|i| i.and_then(|(key, changes)| Ok((key, self.prepare(&changes)?))))
+            .collect();
+        let now = self.clock.now();
+        self.run_batch(prepared, mode, |repo, (key, p)| {
+            let user = update_in(repo, grant, key, p, guard, now)?;
+            then(repo, &user)?;
+            Ok(user)
+        })
+    }
+
+    /// Soft-deletes users, as `mode` says; each result is the user as it was. Admins only.
+    pub fn delete_batch(
+        &self,
+        actor: &Actor,
+        items: Vec<CoreResult<UserKey>>,
+        guard: &Guard<'_>,
+        mode: BatchMode,
+    ) -> CoreResult<Batch<User>> {
+        let grant = require_admin(actor)?;
+        let now = self.clock.now();
+        self.run_batch(items, mode, |repo, key| {
+            delete_in(repo, grant, key, guard, now)
+        })
+    }
+
+    /// Runs `op` over the items: each in its own transaction (stopping at the first failure
+    /// unless `Continue`), or all in one that a failure rolls back (`Rollback`).
+    pub(crate) fn run_batch<I, T>(
+        &self,
+        items: Vec<CoreResult<I>>,
+        mode: BatchMode,
+        op: impl Fn(&mut dyn Repos, &I) -> CoreResult<T>,
+    ) -> CoreResult<Batch<T>> {
+        let mut results = Vec::with_capacity(items.len());
+        if mode == BatchMode::Rollback {
+            let mut failed = false;
+            let outcome = self.store.write(&mut |repo| {
+                results.clear();
+                for item in &items {
+                    let r = match item {
+                        Ok(i) => op(repo, i),
+                        Err(e) => Err(clone_error(e)),
+                    };
+                    let bad = r.is_err();
+                    results.push(r);
+                    if bad {
+                        failed = true;
+                        return Err(CoreError::Internal("batch rolled back".into()));
+                    }
+                }
+                Ok(())
+            });
+            if !failed {
+                outcome?;
+            }
+            return Ok(Batch {
+                results,
+                rolled_back: failed,
+            });
+        }
+        for item in &items {
+            let r = match item {
+                Ok(i) => ports::write(&*self.store, |repo| op(repo, i)),
+                Err(e) => Err(clone_error(e)),
+            };
+            let bad = r.is_err();
+            results.push(r);
+            if bad && mode == BatchMode::Stop {
+                break;
+            }
+        }
+        Ok(Batch {
+            results,
+            rolled_back: false,
+        })
+    }
+}
+
+/// A copy of an error, for a batch record that failed before its turn (core errors carry no
+/// resources, so this loses nothing).
+pub(crate) fn clone_error(e: &CoreError) -> CoreError {
+    match e {
+        CoreError::Validation(v) => CoreError::Validation(v.clone()),
+        CoreError::NotFound => CoreError::NotFound,
+        CoreError::Conflict(c) => CoreError::Conflict(*c),
+        CoreError::Unauthenticated(f) => CoreError::Unauthenticated(*f),
+        CoreError::Forbidden(d) => CoreError::Forbidden(*d),
+        CoreError::RateLimited { retry_after } => CoreError::RateLimited {
+            retry_after: *retry_after,
+        },
+        CoreError::MailUnavailable(m) => CoreError::MailUnavailable(m.clone()),
+        CoreError::MailFailed(m) => CoreError::MailFailed(m.clone()),
+        CoreError::CodeExpired => CoreError::CodeExpired,
+        CoreError::Internal(m) => CoreError::Internal(m.clone()),
+    }
+}

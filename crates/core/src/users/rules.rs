@@ -1,0 +1,152 @@
+//! The rules of one update or delete inside its transaction: coarse values, the last-admin
+//! guard (rule 4), one's own account (rule 9), soft delete (rule 3).
+
+use chrono::NaiveDateTime;
+
+use crate::access::AdminGrant;
+use crate::error::{Conflict, CoreError, CoreResult, Denied, Problem};
+use crate::ports::{UserRepo, UserUpdate};
+use crate::user::{User, UserChanges, UserKey};
+
+use super::Guard;
+
+/// Changes with the password already hashed.
+pub(crate) struct Prepared {
+    pub(crate) changes: UserChanges,
+    pub(crate) hash: Option<String>,
+}
+
+/// One update inside a transaction: rules, coarse values, the last-admin guard.
+pub(crate) fn update_in(
+    repo: &mut dyn UserRepo,
+    _admin: AdminGrant,
+    key: &UserKey,
+    p: &Prepared,
+    guard: &Guard<'_>,
+    now: NaiveDateTime,
+) -> CoreResult<User> {
+    let changes = &p.changes;
+    if changes.role.is_some() || changes.status.is_some() {
+        repo.lock_admin_set()?;
+    }
+    let user = found(repo.find(key)?)?;
+    guard(&user)?;
+    let role = changes
+        .role
+        .map(|c| c.resolve(user.role))
+        .filter(|r| *r != user.role);
+    let status = changes
+        .status
+        .map(|c| c.resolve(user.status))
+        .filter(|s| *s != user.status);
+    let email = changes
+        .email
+        .as_ref()
+        .filter(|e| e.as_str() != user.email.as_str())
+        .map(|e| (e.as_str().to_owned(), e.normalized().to_owned()));
+    let name = changes
+        .name
+        .as_ref()
+        .map(|n| n.trim().to_owned())
+        .filter(|n| *n != user.name);
+    let profile = changes.profile.against(&user.profile);
+    let attributes = (!changes.attributes.is_empty()).then(|| {
+        let mut merged = user.attributes.clone();
+        for (k, v) in &changes.attributes {
+            if v.is_null() {
+                merged.remove(k);
+            } else {
+                merged.insert(k.clone(), v.clone());
+            }
+        }
+        merged
+    });
+    let attributes = attributes.filter(|a| *a != user.attributes);
+    let employee_number = changes
+        .employee_number
+        .against(user.employee_number.as_ref());
+    let after = User {
+        role: role.unwrap_or(user.role),
+        status: status.unwrap_or(user.status),
+        ..user.clone()
+    };
+    if user.is_login_capable_admin() && !after.is_login_capable_admin() {
+        guard_last_admin(repo)?;
+    }
+    let update = UserUpdate {
+        bump_credentials: role.is_some() || status.is_some() || p.hash.is_some(),
+        email,
+        name,
+        role,
+        status,
+        password_hash: p.hash.clone(),
+        profile,
+        attributes,
+        employee_number,
+        updated_at: Some(now),
+        ..UserUpdate::default()
+    };
+    if is_noop(&update) {
+        return Ok(user);
+    }
+    Ok(repo.update(user.id, &update)?)
+}
+
+/// One soft delete inside a transaction; returns the user as it was.
+pub(crate) fn delete_in(
+    repo: &mut dyn UserRepo,
+    grant: AdminGrant,
+    key: &UserKey,
+    guard: &Guard<'_>,
+    now: NaiveDateTime,
+) -> CoreResult<User> {
+    repo.lock_admin_set()?;
+    let user = found(repo.find(key)?)?;
+    guard(&user)?;
+    if grant.user == Some(user.id) {
+        return Err(CoreError::Forbidden(Denied::OwnAccount));
+    }
+    if user.is_login_capable_admin() {
+        guard_last_admin(repo)?;
+    }
+    let update = UserUpdate {
+        deleted_at: Some(now),
+        bump_credentials: true,
+        updated_at: Some(now),
+        ..UserUpdate::default()
+    };
+    repo.update(user.id, &update)?;
+    Ok(user)
+}
+
+/// Rule 4, asked while the target is still an active admin who can log in: refuses when it is
+/// the only one.
+fn guard_last_admin(repo: &mut dyn UserRepo) -> CoreResult<()> {
+    if repo.count_login_capable_admins()? <= 1 {
+        return Err(CoreError::Conflict(Conflict::LastAdmin));
+    }
+    Ok(())
+}
+
+/// Text with a NUL character is refused: PostgreSQL cannot store one, and no client means one.
+pub(crate) fn no_nul(field: &'static str, value: Option<&str>) -> CoreResult<()> {
+    if value.is_some_and(|v| v.contains('\0')) {
+        return Err(CoreError::invalid(field, Problem::Malformed));
+    }
+    Ok(())
+}
+
+pub(crate) fn found(user: Option<User>) -> CoreResult<User> {
+    user.ok_or(CoreError::NotFound)
+}
+
+fn is_noop(u: &UserUpdate) -> bool {
+    u.email.is_none()
+        && u.name.is_none()
+        && u.role.is_none()
+        && u.status.is_none()
+        && u.password_hash.is_none()
+        && u.profile.is_empty()
+        && u.attributes.is_none()
+        && u.employee_number.is_absent()
+}
