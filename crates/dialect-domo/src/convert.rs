@@ -255,18 +255,26 @@ fn parse(
     })
 }
 
+/// Reads every field of a create's or an update's body (they have the same fields).
+macro_rules! parse_body {
+    ($b:expr) => {{
+        let b = $b;
+        let texts = [
+            b.title,
+            b.alternate_email,
+            b.phone,
+            b.location,
+            b.timezone,
+            b.locale,
+        ];
+        parse(b.name, b.email, texts, b.role, b.role_id, b.employee_number)
+    }};
+}
+
 /// A create's body as a core command: `name`, `email` and a role (`role` or `roleId`) are
 /// required.
 pub fn new_user(b: CreateBody) -> Result<NewUser, CoreError> {
-    let texts = [
-        b.title,
-        b.alternate_email,
-        b.phone,
-        b.location,
-        b.timezone,
-        b.locale,
-    ];
-    let p = parse(b.name, b.email, texts, b.role, b.role_id, b.employee_number)?;
+    let p = parse_body!(b)?;
     let mut errors = Vec::new();
     let name = p.name.value();
     if name.is_none() {
@@ -309,15 +317,7 @@ pub fn new_user(b: CreateBody) -> Result<NewUser, CoreError> {
 /// An update's body as core changes: what is omitted stays; `null` or `""` clears an optional
 /// field; `name`, `email` and `role` cannot be cleared.
 pub fn changes(b: UpdateBody) -> Result<UserChanges, CoreError> {
-    let texts = [
-        b.title,
-        b.alternate_email,
-        b.phone,
-        b.location,
-        b.timezone,
-        b.locale,
-    ];
-    let p = parse(b.name, b.email, texts, b.role, b.role_id, b.employee_number)?;
+    let p = parse_body!(b)?;
     let mut errors = Vec::new();
     let name = match p.name {
         Patch::Null => {

@@ -5,7 +5,7 @@ use usergate_core::query::{Cond, Direction, Field, Op, Query, Value};
 use usergate_core::{Page, Status};
 
 use crate::error::DfError;
-use crate::filter::{self, CmpOp, Expr, Test};
+use crate::filter::{self, Expr, Test};
 use crate::wire::ReadParams;
 
 /// The largest page (and what a missing, zero or larger `limit` means).
@@ -90,8 +90,8 @@ fn active(name: &str, test: &Test) -> Result<Cond, DfError> {
         Ok(if truthy { active } else { active.negate() })
     };
     match test {
-        Test::Compare(CmpOp::Eq, v) => is(v),
-        Test::Compare(CmpOp::Ne, v) => Ok(is(v)?.negate()),
+        Test::Compare(Op::Eq, v) => is(v),
+        Test::Compare(Op::Ne, v) => Ok(is(v)?.negate()),
         Test::In { values, negated } => {
             let any = Cond::Any(values.iter().map(|v| is(v)).collect::<Result<_, _>>()?);
             Ok(if *negated { any.negate() } else { any })
@@ -125,17 +125,7 @@ fn comparison(field: Field, name: &str, test: &Test) -> Result<Cond, DfError> {
         }
     };
     Ok(match test {
-        Test::Compare(op, v) => {
-            let op = match op {
-                CmpOp::Eq => Op::Eq,
-                CmpOp::Ne => Op::Ne,
-                CmpOp::Gt => Op::Gt,
-                CmpOp::Ge => Op::Ge,
-                CmpOp::Lt => Op::Lt,
-                CmpOp::Le => Op::Le,
-            };
-            Cond::Compare(field, op, value(field, name, v)?)
-        }
+        Test::Compare(op, v) => Cond::Compare(field, *op, value(field, name, v)?),
         Test::Like { pattern, negated } => {
             text_only()?;
             negated_if(Cond::Like(field, pattern.clone()), *negated)

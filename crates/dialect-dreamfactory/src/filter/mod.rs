@@ -24,6 +24,8 @@
 
 use std::fmt;
 
+use usergate_core::query::Op;
+
 /// The longest filter accepted, in bytes.
 pub const MAX_LEN: usize = 8 * 1024;
 /// The deepest nesting of parentheses and `NOT` accepted.
@@ -55,8 +57,8 @@ pub struct Comparison {
 /// What is tested.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Test {
-    /// `=`, `!=`, `>` ...
-    Compare(CmpOp, String),
+    /// `=` or `EQ`, `!=`, `<>` or `NE`, `>` or `GT`, `>=` or `GTE`, `<` or `LT`, `<=` or `LTE`.
+    Compare(Op, String),
     /// `[NOT] LIKE pattern` (`%` and `_` wildcards).
     Like {
         /// The pattern.
@@ -84,33 +86,15 @@ pub enum Test {
     },
 }
 
-/// A comparison operator.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CmpOp {
-    /// `=`, `EQ`.
-    Eq,
-    /// `!=`, `<>`, `NE`.
-    Ne,
-    /// `>`, `GT`.
-    Gt,
-    /// `>=`, `GTE`.
-    Ge,
-    /// `<`, `LT`.
-    Lt,
-    /// `<=`, `LTE`.
-    Le,
-}
-
-impl CmpOp {
-    fn symbol(self) -> &'static str {
-        match self {
-            CmpOp::Eq => "=",
-            CmpOp::Ne => "!=",
-            CmpOp::Gt => ">",
-            CmpOp::Ge => ">=",
-            CmpOp::Lt => "<",
-            CmpOp::Le => "<=",
-        }
+/// An operator as the printer writes it.
+fn operator_symbol(op: Op) -> &'static str {
+    match op {
+        Op::Eq => "=",
+        Op::Ne => "!=",
+        Op::Gt => ">",
+        Op::Ge => ">=",
+        Op::Lt => "<",
+        Op::Le => "<=",
     }
 }
 
@@ -320,23 +304,23 @@ impl<'a> Parser<'a> {
         Ok(Comparison { field, test })
     }
 
-    fn operator(&mut self) -> Option<CmpOp> {
-        const SYMBOLS: [(&str, CmpOp); 7] = [
-            (">=", CmpOp::Ge),
-            ("<=", CmpOp::Le),
-            ("!=", CmpOp::Ne),
-            ("<>", CmpOp::Ne),
-            ("=", CmpOp::Eq),
-            (">", CmpOp::Gt),
-            ("<", CmpOp::Lt),
+    fn operator(&mut self) -> Option<Op> {
+        const SYMBOLS: [(&str, Op); 7] = [
+            (">=", Op::Ge),
+            ("<=", Op::Le),
+            ("!=", Op::Ne),
+            ("<>", Op::Ne),
+            ("=", Op::Eq),
+            (">", Op::Gt),
+            ("<", Op::Lt),
         ];
-        const WORDS: [(&str, CmpOp); 6] = [
-            ("EQ", CmpOp::Eq),
-            ("NE", CmpOp::Ne),
-            ("GTE", CmpOp::Ge),
-            ("GT", CmpOp::Gt),
-            ("LTE", CmpOp::Le),
-            ("LT", CmpOp::Lt),
+        const WORDS: [(&str, Op); 6] = [
+            ("EQ", Op::Eq),
+            ("NE", Op::Ne),
+            ("GTE", Op::Ge),
+            ("GT", Op::Gt),
+            ("LTE", Op::Le),
+            ("LT", Op::Lt),
         ];
         for (sym, op) in SYMBOLS {
             if self.symbol(sym) {
@@ -466,7 +450,7 @@ impl fmt::Display for Comparison {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let field = &self.field;
         match &self.test {
-            Test::Compare(op, v) => write!(f, "{field} {} {}", op.symbol(), Quoted(v)),
+            Test::Compare(op, v) => write!(f, "{field} {} {}", operator_symbol(*op), Quoted(v)),
             Test::Like { pattern, negated } => {
                 let not = if *negated { "NOT " } else { "" };
                 write!(f, "{field} {not}LIKE {}", Quoted(pattern))

@@ -13,7 +13,7 @@ fn cmp(field: &str, test: Test) -> Expr {
 }
 
 fn eq(field: &str, v: &str) -> Expr {
-    cmp(field, Test::Compare(CmpOp::Eq, v.into()))
+    cmp(field, Test::Compare(Op::Eq, v.into()))
 }
 
 fn and(a: Expr, b: Expr) -> Expr {
@@ -56,7 +56,7 @@ fn accepted_filters_parse_to_their_trees() {
             "name = John Smith AND id > 3",
             and(
                 eq("name", "John Smith"),
-                cmp("id", Test::Compare(CmpOp::Gt, "3".into())),
+                cmp("id", Test::Compare(Op::Gt, "3".into())),
             ),
         ),
         ("name=Andy", eq("name", "Andy")),
@@ -64,18 +64,18 @@ fn accepted_filters_parse_to_their_trees() {
         ("name=Orla||id=1", or(eq("name", "Orla"), eq("id", "1"))),
         ("(name=x)", eq("name", "x")),
         // Every operator, symbols and words, any case.
-        ("id != 1", cmp("id", Test::Compare(CmpOp::Ne, "1".into()))),
-        ("id <> 1", cmp("id", Test::Compare(CmpOp::Ne, "1".into()))),
-        ("id > 1", cmp("id", Test::Compare(CmpOp::Gt, "1".into()))),
-        ("id >= 1", cmp("id", Test::Compare(CmpOp::Ge, "1".into()))),
-        ("id < 1", cmp("id", Test::Compare(CmpOp::Lt, "1".into()))),
-        ("id <= 1", cmp("id", Test::Compare(CmpOp::Le, "1".into()))),
-        ("id eq 1", cmp("id", Test::Compare(CmpOp::Eq, "1".into()))),
-        ("id NE 1", cmp("id", Test::Compare(CmpOp::Ne, "1".into()))),
-        ("id gt 1", cmp("id", Test::Compare(CmpOp::Gt, "1".into()))),
-        ("id GTE 1", cmp("id", Test::Compare(CmpOp::Ge, "1".into()))),
-        ("id lt 1", cmp("id", Test::Compare(CmpOp::Lt, "1".into()))),
-        ("id Lte 1", cmp("id", Test::Compare(CmpOp::Le, "1".into()))),
+        ("id != 1", cmp("id", Test::Compare(Op::Ne, "1".into()))),
+        ("id <> 1", cmp("id", Test::Compare(Op::Ne, "1".into()))),
+        ("id > 1", cmp("id", Test::Compare(Op::Gt, "1".into()))),
+        ("id >= 1", cmp("id", Test::Compare(Op::Ge, "1".into()))),
+        ("id < 1", cmp("id", Test::Compare(Op::Lt, "1".into()))),
+        ("id <= 1", cmp("id", Test::Compare(Op::Le, "1".into()))),
+        ("id eq 1", cmp("id", Test::Compare(Op::Eq, "1".into()))),
+        ("id NE 1", cmp("id", Test::Compare(Op::Ne, "1".into()))),
+        ("id gt 1", cmp("id", Test::Compare(Op::Gt, "1".into()))),
+        ("id GTE 1", cmp("id", Test::Compare(Op::Ge, "1".into()))),
+        ("id lt 1", cmp("id", Test::Compare(Op::Lt, "1".into()))),
+        ("id Lte 1", cmp("id", Test::Compare(Op::Le, "1".into()))),
         ("name LIKE 'a%'", like("name", "a%")),
         (
             "name not like 'a%'",
@@ -232,12 +232,12 @@ fn field() -> impl Strategy<Value = String> {
 
 fn test_strategy() -> impl Strategy<Value = Test> {
     let op = prop_oneof![
-        Just(CmpOp::Eq),
-        Just(CmpOp::Ne),
-        Just(CmpOp::Gt),
-        Just(CmpOp::Ge),
-        Just(CmpOp::Lt),
-        Just(CmpOp::Le),
+        Just(Op::Eq),
+        Just(Op::Ne),
+        Just(Op::Gt),
+        Just(Op::Ge),
+        Just(Op::Lt),
+        Just(Op::Le),
     ];
     let value = any::<String>();
     // `any::<String>()` is a `Copy` strategy: each use below is independent.

@@ -109,6 +109,72 @@ macro_rules! create_by_id_endpoint {
 create_by_id_endpoint!("/api/v2/system/user/{id}", "users", create_user_by_id);
 create_by_id_endpoint!("/api/v2/system/admin/{id}", "admins", create_admin_by_id);
 
+macro_rules! change_many_endpoint {
+    ($verb:ident, $path:literal, $kind:expr, $tag:literal, $name:ident, $doc:literal) => {
+        #[doc = $doc]
+        #[utoipa::path($verb, path = $path, tag = $tag,
+            params(
+                ("ids" = Option<String>, Query, description = "Comma-separated ids"),
+                ("fields" = Option<String>, Query, description = "What each result shows (default id)"),
+                ("continue" = Option<String>, Query, description = "Go on after a failing record"),
+                ("rollback" = Option<String>, Query, description = "Undo everything if a record fails"),
+                ("send_invite" = Option<String>, Query, description = "Also mail each user a new invitation code, in the change's transaction (users who have not set a password); the batch stops at the first failure, answered with that record's error"),
+            ),
+            request_body = RecordChanges,
+            security(("session_token" = []), ("bearer" = [])),
+            responses(
+                (status = 200, description = "{\"resource\":[{\"id\":N},...]}", body = Object),
+                (status = 400, description = "No records, the batch error, or an invitation for a user who already set a password", body = ErrorEnvelope),
+                (status = 401, description = "Expired or invalid token", body = ErrorEnvelope),
+                (status = 403, description = "Not an admin, or the token was revoked", body = ErrorEnvelope),
+                (status = 404, description = "send_invite for an unknown id", body = ErrorEnvelope),
+                (status = 500, description = "The invitation mail could not be sent (nothing was changed)", body = ErrorEnvelope),
+                (status = 503, description = "send_invite without a configured mail server (nothing was changed)", body = ErrorEnvelope),
+            ))]
+        pub async fn $name(
+            caller: Caller,
+            state: web::Data<State>,
+            p: web::Query<WriteParams>,
+            body: Body<RecordChanges>,
+        ) -> Result<HttpResponse> {
+            writes::update_many($kind, caller, state, p, body).await
+        }
+    };
+}
+
+macro_rules! change_one_endpoint {
+    ($verb:ident, $path:literal, $kind:expr, $tag:literal, $name:ident, $doc:literal) => {
+        #[doc = $doc]
+        #[utoipa::path($verb, path = $path, tag = $tag,
+            params(
+                ("id" = i64, Path, description = "The record's id"),
+                ("fields" = Option<String>, Query, description = "What the result shows (default id)"),
+                ("send_invite" = Option<String>, Query, description = "Also mail the user a new invitation code, in the change's transaction (users who have not set a password)"),
+            ),
+            request_body = RecordChange,
+            security(("session_token" = []), ("bearer" = [])),
+            responses(
+                (status = 200, description = "{\"id\":N}", body = Object),
+                (status = 400, description = "Invalid data, or a user of the other kind (admin endpoint)", body = ErrorEnvelope),
+                (status = 401, description = "Expired or invalid token", body = ErrorEnvelope),
+                (status = 403, description = "Not an admin, an admin via /system/user, or a revoked token", body = ErrorEnvelope),
+                (status = 404, description = "No such record", body = ErrorEnvelope),
+                (status = 409, description = "The email is taken, or the last active admin", body = ErrorEnvelope),
+                (status = 500, description = "The invitation mail could not be sent (nothing was changed)", body = ErrorEnvelope),
+                (status = 503, description = "send_invite (or an empty body) without a configured mail server (nothing was changed)", body = ErrorEnvelope),
+            ))]
+        pub async fn $name(
+            caller: Caller,
+            state: web::Data<State>,
+            id: web::Path<String>,
+            p: web::Query<WriteParams>,
+            body: OptionalBody<Record<RecordChange>>,
+        ) -> Result<HttpResponse> {
+            writes::update_one($kind, caller, state, id, p, body).await
+        }
+    };
+}
+
 macro_rules! write_endpoints {
     ($list_path:literal, $one_path:literal, $kind:expr, $tag:literal,
      $create:ident, $update_many:ident, $update_one:ident, $replace_many:ident, $replace_one:ident,
@@ -141,122 +207,14 @@ macro_rules! write_endpoints {
             writes::create($kind, caller, state, p, body).await
         }
 
-        /// Changes records: `?ids=` with one record applied to each, or records with `id`.
-        /// `PUT` is the same.
-        #[utoipa::path(patch, path = $list_path, tag = $tag,
-            params(
-                ("ids" = Option<String>, Query, description = "Comma-separated ids"),
-                ("fields" = Option<String>, Query, description = "What each result shows (default id)"),
-                ("continue" = Option<String>, Query, description = "Go on after a failing record"),
-                ("rollback" = Option<String>, Query, description = "Undo everything if a record fails"),
-                ("send_invite" = Option<String>, Query, description = "Mail a new invitation code first (users who have not set a password)"),
-            ),
-            request_body = RecordChanges,
-            security(("session_token" = []), ("bearer" = [])),
-            responses(
-                (status = 200, description = "{\"resource\":[{\"id\":N},...]}", body = Object),
-                (status = 400, description = "No records, the batch error, or an invitation for a user who already set a password", body = ErrorEnvelope),
-                (status = 401, description = "Expired or invalid token", body = ErrorEnvelope),
-                (status = 403, description = "Not an admin, or the token was revoked", body = ErrorEnvelope),
-                (status = 404, description = "send_invite for an unknown id", body = ErrorEnvelope),
-                (status = 500, description = "The invitation mail could not be sent (nothing was changed)", body = ErrorEnvelope),
-                (status = 503, description = "send_invite without a configured mail server (nothing was changed)", body = ErrorEnvelope),
-            ))]
-        pub async fn $update_many(
-            caller: Caller,
-            state: web::Data<State>,
-            p: web::Query<WriteParams>,
-            body: Body<RecordChanges>,
-        ) -> Result<HttpResponse> {
-            writes::update_many($kind, caller, state, p, body).await
-        }
-
-        /// `PUT`: the same as `PATCH` (fields not sent stay as they are, as in DreamFactory).
-        #[utoipa::path(put, path = $list_path, tag = $tag,
-            params(
-                ("ids" = Option<String>, Query, description = "Comma-separated ids"),
-                ("fields" = Option<String>, Query, description = "What each result shows (default id)"),
-                ("continue" = Option<String>, Query, description = "Go on after a failing record"),
-                ("rollback" = Option<String>, Query, description = "Undo everything if a record fails"),
-                ("send_invite" = Option<String>, Query, description = "Mail a new invitation code first (users who have not set a password)"),
-            ),
-            request_body = RecordChanges,
-            security(("session_token" = []), ("bearer" = [])),
-            responses(
-                (status = 200, description = "{\"resource\":[{\"id\":N},...]}", body = Object),
-                (status = 400, description = "No records, the batch error, or an invitation for a user who already set a password", body = ErrorEnvelope),
-                (status = 401, description = "Expired or invalid token", body = ErrorEnvelope),
-                (status = 403, description = "Not an admin, or the token was revoked", body = ErrorEnvelope),
-                (status = 404, description = "send_invite for an unknown id", body = ErrorEnvelope),
-                (status = 500, description = "The invitation mail could not be sent (nothing was changed)", body = ErrorEnvelope),
-                (status = 503, description = "send_invite without a configured mail server (nothing was changed)", body = ErrorEnvelope),
-            ))]
-        pub async fn $replace_many(
-            caller: Caller,
-            state: web::Data<State>,
-            p: web::Query<WriteParams>,
-            body: Body<RecordChanges>,
-        ) -> Result<HttpResponse> {
-            writes::update_many($kind, caller, state, p, body).await
-        }
-
-        /// Changes one record (partial; `PUT` is the same).
-        #[utoipa::path(patch, path = $one_path, tag = $tag,
-            params(
-                ("id" = i64, Path, description = "The record's id"),
-                ("fields" = Option<String>, Query, description = "What the result shows (default id)"),
-                ("send_invite" = Option<String>, Query, description = "Mail a new invitation code first (users who have not set a password)"),
-            ),
-            request_body = RecordChange,
-            security(("session_token" = []), ("bearer" = [])),
-            responses(
-                (status = 200, description = "{\"id\":N}", body = Object),
-                (status = 400, description = "Invalid data, or a user of the other kind (admin endpoint)", body = ErrorEnvelope),
-                (status = 401, description = "Expired or invalid token", body = ErrorEnvelope),
-                (status = 403, description = "Not an admin, an admin via /system/user, or a revoked token", body = ErrorEnvelope),
-                (status = 404, description = "No such record", body = ErrorEnvelope),
-                (status = 409, description = "The email is taken, or the last active admin", body = ErrorEnvelope),
-                (status = 500, description = "The invitation mail could not be sent (nothing was changed)", body = ErrorEnvelope),
-                (status = 503, description = "send_invite without a configured mail server (nothing was changed)", body = ErrorEnvelope),
-            ))]
-        pub async fn $update_one(
-            caller: Caller,
-            state: web::Data<State>,
-            id: web::Path<String>,
-            p: web::Query<WriteParams>,
-            body: OptionalBody<Record<RecordChange>>,
-        ) -> Result<HttpResponse> {
-            writes::update_one($kind, caller, state, id, p, body).await
-        }
-
-        /// `PUT`: the same as `PATCH` on one record.
-        #[utoipa::path(put, path = $one_path, tag = $tag,
-            params(
-                ("id" = i64, Path, description = "The record's id"),
-                ("fields" = Option<String>, Query, description = "What the result shows (default id)"),
-                ("send_invite" = Option<String>, Query, description = "Mail a new invitation code first (users who have not set a password)"),
-            ),
-            request_body = RecordChange,
-            security(("session_token" = []), ("bearer" = [])),
-            responses(
-                (status = 200, description = "{\"id\":N}", body = Object),
-                (status = 400, description = "Invalid data, or a user of the other kind (admin endpoint)", body = ErrorEnvelope),
-                (status = 401, description = "Expired or invalid token", body = ErrorEnvelope),
-                (status = 403, description = "Not an admin, an admin via /system/user, or a revoked token", body = ErrorEnvelope),
-                (status = 404, description = "No such record", body = ErrorEnvelope),
-                (status = 409, description = "The email is taken, or the last active admin", body = ErrorEnvelope),
-                (status = 500, description = "The invitation mail could not be sent (nothing was changed)", body = ErrorEnvelope),
-                (status = 503, description = "send_invite without a configured mail server (nothing was changed)", body = ErrorEnvelope),
-            ))]
-        pub async fn $replace_one(
-            caller: Caller,
-            state: web::Data<State>,
-            id: web::Path<String>,
-            p: web::Query<WriteParams>,
-            body: OptionalBody<Record<RecordChange>>,
-        ) -> Result<HttpResponse> {
-            writes::update_one($kind, caller, state, id, p, body).await
-        }
+        change_many_endpoint!(patch, $list_path, $kind, $tag, $update_many,
+            "Changes records: `?ids=` with one record applied to each, or records with `id`. `PUT` is the same.");
+        change_many_endpoint!(put, $list_path, $kind, $tag, $replace_many,
+            "`PUT`: the same as `PATCH` (fields not sent stay as they are, as in DreamFactory).");
+        change_one_endpoint!(patch, $one_path, $kind, $tag, $update_one,
+            "Changes one record (partial; `PUT` is the same). With no body at all, re-sends the user's invitation (what DreamFactory's admin app sends).");
+        change_one_endpoint!(put, $one_path, $kind, $tag, $replace_one,
+            "`PUT`: the same as `PATCH` on one record.");
 
         /// Deletes records: `?ids=`, or records with `id` in the body.
         #[utoipa::path(delete, path = $list_path, tag = $tag,
