@@ -12,6 +12,7 @@ use usergate_server::{Cli, Running, ServeArgs};
 use usergate_store::testdb::TestDb;
 
 pub mod smtp;
+pub mod transfer;
 
 /// The bootstrap admin of every test server.
 pub const ADMIN_EMAIL: &str = "admin@usergate.test";

@@ -1,8 +1,7 @@
 //! `usergate import` and `usergate export` against real PostgreSQL and SQLite: round trips of
-//! every format, users logging in with the hashes their old system stored (and re-hashed after),
-//! conflicts, bad records, an import killed and resumed, and the memory of a big import.
+//! every format, saved DreamFactory and Domo listings, users logging in with the hashes their
+//! old system stored (and re-hashed after), and the conflict modes.
 
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use actix_web::http::Method;
@@ -10,93 +9,16 @@ use argon2::password_hash::{CustomizedPasswordHasher as _, PasswordHasher as _};
 use base64::Engine as _;
 use clap::Parser;
 use serde_json::{Value, json};
-use usergate_core::ports;
 use usergate_server::config::Command;
-use usergate_server::transfer::{self, ImportSummary};
-use usergate_server::{Cli, StartError};
-use usergate_store::Store;
-use usergate_store::testdb::TestDb;
+use usergate_server::{Cli, transfer};
+use usergate_tests::transfer::{export, import, path_str, stored, user, write};
 use usergate_tests::{ADMIN_EMAIL, TestApp, both_backends};
-
-/// Runs `usergate import <args>` in this process.
-fn import(url: &str, args: &[&str]) -> Result<ImportSummary, StartError> {
-    let mut argv = vec!["usergate", "import", "--database-url", url];
-    argv.extend_from_slice(args);
-    match Cli::try_parse_from(argv).map(|c| c.command) {
-        Ok(Command::Import(a)) => transfer::import(&a),
-        other => panic!("bad import flags: {other:?}"),
-    }
-}
-
-/// Runs `usergate export <args> --output <dir>/<name>` in this process; returns the file.
-fn export(url: &str, dir: &Path, name: &str, args: &[&str]) -> String {
-    let out = dir.join(name);
-    let out_s = out.to_str().expect("path");
-    let mut argv = vec![
-        "usergate",
-        "export",
-        "--database-url",
-        url,
-        "--output",
-        out_s,
-    ];
-    argv.extend_from_slice(args);
-    match Cli::try_parse_from(argv).map(|c| c.command) {
-        Ok(Command::Export(a)) => {
-            transfer::export(&a).expect("export");
-        }
-        other => panic!("bad export flags: {other:?}"),
-    }
-    std::fs::read_to_string(&out).expect("exported file")
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, text).expect("write");
-    path
-}
-
-fn path_str(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
-
-/// The stored hash and credentials version of a live user.
-fn stored(url: &str, email: &str) -> (Option<String>, i64) {
-    let store = Store::open(url, Some(1)).expect("store");
-    let c = ports::read(&store, |repo| Ok(repo.credentials(&email.to_lowercase())?))
-        .expect("read")
-        .unwrap_or_else(|| panic!("no user {email}"));
-    (c.password_hash, c.credentials_version)
-}
-
-/// A live user.
-fn user(url: &str, email: &str) -> usergate_core::User {
-    let store = Store::open(url, Some(1)).expect("store");
-    let key = usergate_core::UserKey::Email(usergate_core::Email::parse(email).expect("email"));
-    ports::read(&store, |repo| Ok(repo.find(&key)?))
-        .expect("read")
-        .unwrap_or_else(|| panic!("no user {email}"))
-}
 
 /// The status of an email-keyed listing with this token (401: dead, 403: alive, not an admin).
 async fn status_with(app: &TestApp, token: String) -> u16 {
     app.call(Method::GET, "/api/users", Some(&token), None)
         .await
         .status
-}
-
-/// Live users in the store.
-fn live_count(url: &str) -> usize {
-    let store = Store::open(url, Some(1)).expect("store");
-    let mut n = 0;
-    let mut after = None;
-    loop {
-        let page =
-            ports::read(&store, |repo| Ok(repo.export_page(after, 1000, false)?)).expect("page");
-        let Some(last) = page.last() else { return n };
-        after = Some(last.user.id);
-        n += page.len();
-    }
 }
 
 /// An export without the columns an import does not keep (`id`, `updated_at`,
@@ -310,8 +232,8 @@ fresh@example.com,Fresh Twice,,user,active,
         assert_eq!((done.tally.created, done.tally.rejected), (1, 3));
         let report = std::fs::read_to_string(&done.report).expect("report");
         assert_eq!(report.lines().count(), 4, "{report}");
-        assert!(report.contains("2,KEPT@example.com,email,a user with this email already exists"), "{report}");
-        assert!(report.contains("4,fresh@example.com,email,"), "{report}");
+        assert!(report.contains("2,1,KEPT@example.com,email,a user with this email already exists"), "{report}");
+        assert!(report.contains("4,3,fresh@example.com,email,"), "{report}");
         assert_eq!(alive(token.clone()).await, not_admin, "a rejected record changes nothing");
 
         // skip: nothing changes.
@@ -327,7 +249,7 @@ fresh@example.com,Fresh Twice,,user,active,
         let done = import(app.db_url(), &["--on-conflict", "update", f]).expect("update");
         assert_eq!((done.tally.updated, done.tally.rejected), (3, 1), "{:?}", done.tally);
         let report = std::fs::read_to_string(&done.report).expect("report");
-        assert!(report.contains("5,admin@usergate.test,email,the change would leave no active admin"), "{report}");
+        assert!(report.contains("5,4,admin@usergate.test,email,the change would leave no active admin"), "{report}");
         // The server hears of the import's changes within a poll of its watcher (10 ms).
         let started = Instant::now();
         while alive(token.clone()).await != 401 {
@@ -345,142 +267,6 @@ fresh@example.com,Fresh Twice,,user,active,
             stored(app.db_url(), "kept@example.com").0.expect("hash")));
         import(app.db_url(), &["--on-conflict", "update", path_str(&again)]).expect("same");
         assert_eq!(alive(t).await, 403, "the same hash again kills nothing (not an admin: 403)");
-    }
-
-    async fn bad_records_in_the_middle_are_reported_and_the_rest_imported(kind) {
-        let dir = tempfile::tempdir().expect("dir");
-        let app = TestApp::spawn(kind).await;
-        let csv = write(dir.path(), "m.csv", "\
-email,name,role,password_hash
-one@example.com,One,user,
-two@example.com,Two,user
-three@example.com,Three,owner,
-four@example.com,Four,user,$1$md5crypt$notsupported
-five@example.com,\"Five, V\",user,
-");
-        let done = import(app.db_url(), &[path_str(&csv)]).expect("import");
-        assert_eq!((done.tally.records, done.tally.created, done.tally.rejected), (5, 2, 3));
-        let report = std::fs::read_to_string(&done.report).expect("report");
-        let lines: Vec<&str> = report.lines().collect();
-        assert_eq!(lines[0], "line,email,field,reason");
-        assert!(lines[1].starts_with("3,,record,3 fields where the header has 4"), "{report}");
-        assert!(lines[2].starts_with("4,three@example.com,role,\"not one of:"), "{report}");
-        assert!(lines[3].starts_with("5,four@example.com,password_hash,\"not a recognised password hash"), "{report}");
-        let jsonl = write(dir.path(), "m.jsonl", "\
-{\"email\": \"six@example.com\"}
-
-{\"email\": \"seven@example.com\", \"name\": \n{\"email\": \"eight@example.com\", \"colour\": \"blue\"}
-[1, 2]
-{\"email\": \"nine@example.com\", \"status\": \"suspended\"}
-");
-        let done = import(app.db_url(), &[path_str(&jsonl)]).expect("import");
-        assert_eq!((done.tally.created, done.tally.rejected), (2, 3));
-        let report = std::fs::read_to_string(&done.report).expect("report");
-        assert!(report.contains("\n3,,record,not JSON"), "{report}");
-        assert!(report.contains("\n4,eight@example.com,colour,unknown field"), "{report}");
-        assert!(report.contains("\n5,,record,not a JSON object"), "{report}");
-        // A JSON listing with a bad record reports the line the record starts on.
-        let df = write(dir.path(), "df.json", "{\"resource\": [\n  {\"email\": \"ten@example.com\"},\n  {\"email\": \"not-an-address\",\n   \"name\": \"X\"},\n  {\"email\": \"eleven@example.com\"}\n]}\n");
-        let done = import(app.db_url(), &["--format", "dreamfactory", path_str(&df)]).expect("import");
-        assert_eq!((done.tally.created, done.tally.rejected), (2, 1));
-        let report = std::fs::read_to_string(&done.report).expect("report");
-        assert!(report.contains("\n3,not-an-address,email,not a valid email address"), "{report}");
-        // A listing that is not valid JSON stops before anything is written.
-        let broken = write(dir.path(), "broken.json", "[{\"email\": \"twelve@example.com\"}, {\"email\": ");
-        let before = live_count(app.db_url());
-        let err = import(app.db_url(), &["--format", "domo", path_str(&broken)]).expect_err("broken");
-        assert!(err.to_string().contains("not valid JSON"), "{err}");
-        assert_eq!(live_count(app.db_url()), before);
-        // A dry run checks everything and writes nothing.
-        let more = write(dir.path(), "more.csv", "email\nthirteen@example.com\none@example.com\n");
-        let dry = import(app.db_url(), &["--dry-run", path_str(&more)]).expect("dry");
-        assert_eq!((dry.tally.created, dry.tally.rejected), (1, 1));
-        assert_eq!(live_count(app.db_url()), before);
-        let real = import(app.db_url(), &[path_str(&more)]).expect("real");
-        assert_eq!(real.tally, dry.tally, "a dry run predicts the import");
-    }
-
-    async fn an_import_killed_midway_resumes_without_duplicates(kind) {
-        let dir = tempfile::tempdir().expect("dir");
-        let db = TestDb::of(kind);
-        Store::migrate(db.url()).expect("migrate");
-        let rows = 30_000;
-        let file = big_csv(dir.path(), rows);
-        let args = ["--batch-size", "200", path_str(&file)];
-        let mut child = usergate_process(db.url(), &args);
-        // Kill it once some batches are committed and before the last.
-        let started = Instant::now();
-        loop {
-            let n = live_count(db.url());
-            if n > 0 {
-                assert!(n < rows, "the import finished before it could be interrupted");
-                break;
-            }
-            assert!(started.elapsed() < Duration::from_secs(60), "no batch committed");
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        child.kill().expect("kill");
-        child.wait().expect("wait");
-        let partial = live_count(db.url());
-        assert!(partial > 0 && partial < rows && partial.is_multiple_of(200), "whole batches only: {partial}");
-        let done = import(db.url(), &args).expect("resume");
-        assert_eq!(live_count(db.url()), rows);
-        assert_eq!((done.tally.records, done.tally.created, done.tally.rejected), (rows as u64, rows as u64, 0));
-        let again = import(db.url(), &args).expect("again");
-        assert_eq!(again.tally, done.tally, "a finished import does nothing");
-        assert_eq!(live_count(db.url()), rows);
-    }
-
-    async fn the_exit_code_says_whether_anything_was_rejected(kind) {
-        let dir = tempfile::tempdir().expect("dir");
-        let db = TestDb::of(kind);
-        let run = |file: &Path| {
-            let out = usergate_command(db.url(), &[path_str(file)]).output().expect("run");
-            (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned(),
-             String::from_utf8_lossy(&out.stderr).into_owned())
-        };
-        let good = write(dir.path(), "good.csv", "email\na@example.com\n");
-        let (code, stdout, _) = run(&good);
-        assert_eq!(code, Some(0), "{stdout}");
-        assert!(stdout.contains("1 records: 1 created, 0 updated, 0 skipped, 0 rejected"), "{stdout}");
-        let bad = write(dir.path(), "bad.csv", "email\nb@example.com\nnot-an-address\n");
-        let (code, stdout, _) = run(&bad);
-        assert_eq!(code, Some(2), "{stdout}");
-        assert!(stdout.contains("bad.csv.rejected.csv"), "the summary names the report: {stdout}");
-        let broken = write(dir.path(), "broken.csv", "emial\nc@example.com\n");
-        let (code, _, stderr) = run(&broken);
-        assert_eq!(code, Some(1));
-        assert!(stderr.contains("unknown column \"emial\""), "{stderr}");
-        assert_eq!(live_count(db.url()), 2);
-    }
-
-    async fn a_hundred_thousand_rows_import_in_bounded_memory(kind) {
-        let dir = tempfile::tempdir().expect("dir");
-        let db = TestDb::of(kind);
-        Store::migrate(db.url()).expect("migrate");
-        let rows = 100_000;
-        let file = big_csv(dir.path(), rows);
-        let started = Instant::now();
-        let mut child = usergate_process(db.url(), &[path_str(&file)]);
-        let pid = child.id();
-        let mut peak_kib = 0u64;
-        let status = loop {
-            if let Some(status) = child.try_wait().expect("wait") {
-                break status;
-            }
-            let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-            if let Some(kib) = status.lines().find_map(|l| l.strip_prefix("VmHWM:")) {
-                let kib: u64 = kib.trim().trim_end_matches(" kB").trim().parse().unwrap_or(0);
-                peak_kib = peak_kib.max(kib);
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        };
-        assert!(status.success(), "{status}");
-        let secs = started.elapsed().as_secs_f64();
-        eprintln!("{kind}: imported {rows} rows in {secs:.1} s, peak RSS {} MB (debug build)", peak_kib / 1024);
-        assert_eq!(live_count(db.url()), rows);
-        assert!(peak_kib > 0, "memory was measured");
-        assert!(peak_kib < 200 * 1024, "peak RSS {} MB", peak_kib / 1024);
     }
 }
 
@@ -569,54 +355,4 @@ fn foreign_hashes(password: &str) -> Vec<(&'static str, String)> {
         ("django", django),
         ("scrypt", scrypt),
     ]
-}
-
-/// A CSV of `rows` users with every column a real export has.
-fn big_csv(dir: &Path, rows: usize) -> PathBuf {
-    use std::io::Write as _;
-    let path = dir.join("big.csv");
-    let mut out = std::io::BufWriter::new(std::fs::File::create(&path).expect("create"));
-    writeln!(
-        out,
-        "email,name,first_name,last_name,title,phone,role,status,created_at"
-    )
-    .expect("w");
-    for i in 0..rows {
-        writeln!(
-            out,
-            "user{i:07}@bulk.example.com,User {i},First{i},Last{i},Engineer,+1 555 {i:07},user,active,2020-01-01T00:00:00Z"
-        )
-        .expect("w");
-    }
-    out.flush().expect("flush");
-    path
-}
-
-/// `usergate import` as its own process, with its output discarded.
-fn usergate_process(url: &str, args: &[&str]) -> std::process::Child {
-    usergate_command(url, args)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("spawn usergate")
-}
-
-/// `usergate import` as its own process: the binary beside this test's, built by the same
-/// `cargo nextest run --workspace`.
-fn usergate_command(url: &str, args: &[&str]) -> std::process::Command {
-    let exe = std::env::current_exe().expect("exe");
-    let bin = exe
-        .parent()
-        .and_then(Path::parent)
-        .map(|d| d.join("usergate"))
-        .filter(|b| b.exists())
-        .unwrap_or_else(|| {
-            panic!(
-                "no usergate binary beside {}: cargo build -p usergate-server",
-                exe.display()
-            )
-        });
-    let mut command = std::process::Command::new(bin);
-    command.args(["import", "--database-url", url]).args(args);
-    command
 }

@@ -41,11 +41,15 @@ impl HashFormat {
 /// Why a stored hash is not accepted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum HashRefused {
-    /// Not one of the recognised formats, or malformed in its own.
+    /// Not one of the recognised formats.
     #[error(
         "not a recognised password hash (bcrypt $2a$/$2b$/$2y$, $argon2id$, $argon2i$, $pbkdf2-sha256$, $pbkdf2-sha512$, pbkdf2_sha256$, $scrypt$)"
     )]
     Unknown,
+    /// It starts as a recognised format does, but is not a whole hash of it (cut short,
+    /// a parameter or a part missing, not its base64).
+    #[error("malformed {0} hash: it starts like one but is not a complete one")]
+    Malformed(&'static str),
     /// A recognised format whose cost is above what usergate verifies.
     #[error("{0} cost above what usergate verifies ({1})")]
     TooCostly(&'static str, &'static str),
@@ -65,25 +69,59 @@ impl Limits {
     const PBKDF2_ITERATIONS: u32 = 10_000_000;
 }
 
+/// The format a hash's prefix names, if any.
+fn format_of(hash: &str) -> Option<HashFormat> {
+    const PREFIXES: [(&str, HashFormat); 9] = [
+        ("pbkdf2_sha256$", HashFormat::DjangoPbkdf2),
+        ("$2a$", HashFormat::Bcrypt),
+        ("$2b$", HashFormat::Bcrypt),
+        ("$2y$", HashFormat::Bcrypt),
+        ("$argon2id$", HashFormat::Argon2),
+        ("$argon2i$", HashFormat::Argon2),
+        ("$pbkdf2-sha256$", HashFormat::Pbkdf2),
+        ("$pbkdf2-sha512$", HashFormat::Pbkdf2),
+        ("$scrypt$", HashFormat::Scrypt),
+    ];
+    PREFIXES
+        .into_iter()
+        .find(|(prefix, _)| hash.starts_with(prefix))
+        .map(|(_, format)| format)
+}
+
 /// The format of a stored hash, checked the way its verification will read it.
 pub fn recognise(hash: &str) -> Result<HashFormat, HashRefused> {
-    if let Some(rest) = hash.strip_prefix("pbkdf2_sha256$") {
-        return django(rest).map(|_| HashFormat::DjangoPbkdf2);
-    }
-    if hash.starts_with("$2a$") || hash.starts_with("$2b$") || hash.starts_with("$2y$") {
-        let parts: bcrypt::HashParts = hash.parse().map_err(|_| HashRefused::Unknown)?;
-        if parts.get_cost() > Limits::BCRYPT_COST {
-            return Err(HashRefused::TooCostly("bcrypt", "at most 16"));
+    let format = format_of(hash).ok_or(HashRefused::Unknown)?;
+    let malformed = HashRefused::Malformed(format.name());
+    match format {
+        HashFormat::DjangoPbkdf2 => {
+            let rest = hash.strip_prefix("pbkdf2_sha256$").unwrap_or_default();
+            django(rest)?;
         }
-        return Ok(HashFormat::Bcrypt);
+        HashFormat::Bcrypt => {
+            let parts: bcrypt::HashParts = hash.parse().map_err(|_| malformed)?;
+            if parts.get_cost() > Limits::BCRYPT_COST {
+                return Err(HashRefused::TooCostly("bcrypt", "at most 16"));
+            }
+        }
+        HashFormat::Argon2 | HashFormat::Pbkdf2 | HashFormat::Scrypt => {
+            let phc = PasswordHash::new(hash).map_err(|_| malformed.clone())?;
+            if phc.salt.is_none() || phc.hash.is_none() {
+                return Err(malformed);
+            }
+            phc_costs(format, &phc).map_err(|e| match e {
+                HashRefused::Unknown => malformed,
+                other => other,
+            })?;
+        }
     }
-    let phc = PasswordHash::new(hash).map_err(|_| HashRefused::Unknown)?;
-    if phc.salt.is_none() || phc.hash.is_none() {
-        return Err(HashRefused::Unknown);
-    }
-    match phc.algorithm.as_str() {
-        "argon2id" | "argon2i" => {
-            let params = argon2::Params::try_from(&phc).map_err(|_| HashRefused::Unknown)?;
+    Ok(format)
+}
+
+/// The costs of a PHC string, within [`Limits`] (`Unknown`: its parameters do not parse).
+fn phc_costs(format: HashFormat, phc: &PasswordHash) -> Result<(), HashRefused> {
+    match format {
+        HashFormat::Argon2 => {
+            let params = argon2::Params::try_from(phc).map_err(|_| HashRefused::Unknown)?;
             if phc
                 .version
                 .is_some_and(|v| argon2::Version::try_from(v).is_err())
@@ -94,20 +132,18 @@ pub fn recognise(hash: &str) -> Result<HashFormat, HashRefused> {
             {
                 return Err(HashRefused::TooCostly("argon2", "m <= 262144, t <= 16"));
             }
-            Ok(HashFormat::Argon2)
         }
-        "pbkdf2-sha256" | "pbkdf2-sha512" => {
-            let params = pbkdf2::Params::try_from(&phc).map_err(|_| HashRefused::Unknown)?;
+        HashFormat::Pbkdf2 => {
+            let params = pbkdf2::Params::try_from(phc).map_err(|_| HashRefused::Unknown)?;
             if params.rounds() > Limits::PBKDF2_ITERATIONS {
                 return Err(HashRefused::TooCostly(
                     "pbkdf2",
                     "at most 10000000 iterations",
                 ));
             }
-            Ok(HashFormat::Pbkdf2)
         }
-        "scrypt" => {
-            let params = scrypt::Params::try_from(&phc).map_err(|_| HashRefused::Unknown)?;
+        HashFormat::Scrypt => {
+            let params = scrypt::Params::try_from(phc).map_err(|_| HashRefused::Unknown)?;
             // scrypt's memory is 128 * r * 2^ln bytes.
             let kib = (128 * u64::from(params.r())) << params.log_n() >> 10;
             if kib > Limits::MEMORY_KIB || params.p() > 16 {
@@ -116,10 +152,10 @@ pub fn recognise(hash: &str) -> Result<HashFormat, HashRefused> {
                     "128 * r * 2^ln <= 256 MiB, p <= 16",
                 ));
             }
-            Ok(HashFormat::Scrypt)
         }
-        _ => Err(HashRefused::Unknown),
+        HashFormat::Bcrypt | HashFormat::DjangoPbkdf2 => {}
     }
+    Ok(())
 }
 
 /// Django's hash after its `pbkdf2_sha256$` prefix: iterations, salt and derived key.
@@ -128,14 +164,16 @@ fn django(rest: &str) -> Result<(u32, &str, Vec<u8>), HashRefused> {
     let (Some(iterations), Some(salt), Some(key), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
     else {
-        return Err(HashRefused::Unknown);
+        return Err(HashRefused::Malformed("django-pbkdf2"));
     };
-    let iterations: u32 = iterations.parse().map_err(|_| HashRefused::Unknown)?;
+    let iterations: u32 = iterations
+        .parse()
+        .map_err(|_| HashRefused::Malformed("django-pbkdf2"))?;
     let key = base64::engine::general_purpose::STANDARD
         .decode(key)
-        .map_err(|_| HashRefused::Unknown)?;
+        .map_err(|_| HashRefused::Malformed("django-pbkdf2"))?;
     if iterations == 0 || salt.is_empty() || key.is_empty() || key.len() > Output::MAX_LENGTH {
-        return Err(HashRefused::Unknown);
+        return Err(HashRefused::Malformed("django-pbkdf2"));
     }
     if iterations > Limits::PBKDF2_ITERATIONS {
         return Err(HashRefused::TooCostly(
@@ -254,15 +292,31 @@ mod tests {
             "5f4dcc3b5aa765d61d8327deb882cf99",
             "$1$saltsalt$qjXMvbEw8oaL.CzflDugX/",
             "$2x$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW",
-            "$2b$04$short",
             "$argon2d$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$8Jx2w8n4D8Ww6k8vZ8VnYQ",
-            "$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHQ",
-            "pbkdf2_sha256$x$salt$aGFzaA==",
-            "pbkdf2_sha256$1000$salt$not base64!",
             "pbkdf2_sha1$1000$salt$aGFzaA==",
             "{SSHA}aGFzaGhhc2hoYXNo",
         ] {
             assert_eq!(recognise(hash), Err(HashRefused::Unknown), "{hash:?}");
+        }
+        // Cut short, as a hash copied with `...` is: named by the format it starts as.
+        for (hash, format) in [
+            ("$2b$04$short", "bcrypt"),
+            ("$2b$12$R9h/cIPz0gi.URNNX3kh2O...", "bcrypt"),
+            ("$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHQ", "argon2"),
+            (
+                "$argon2id$v=19$m=x,t=1,p=1$c2FsdHNhbHQ$8Jx2w8n4D8Ww6k8vZ8VnYQ",
+                "argon2",
+            ),
+            ("$scrypt$ln=10...", "scrypt"),
+            ("pbkdf2_sha256$x$salt$aGFzaA==", "django-pbkdf2"),
+            ("pbkdf2_sha256$1000$salt$not base64!", "django-pbkdf2"),
+            ("pbkdf2_sha256$870000$...", "django-pbkdf2"),
+        ] {
+            assert_eq!(
+                recognise(hash),
+                Err(HashRefused::Malformed(format)),
+                "{hash:?}"
+            );
         }
         let costly_bcrypt = bcrypt::hash(b"x", 4)
             .expect("bcrypt")

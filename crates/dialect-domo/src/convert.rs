@@ -7,7 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::web;
 use chrono::NaiveDateTime;
 use usergate_core::auth::Authenticated;
-use usergate_core::import::{ImportRecord, parse_time};
+use usergate_core::import::{ImportRecord, Position, parse_time};
 use usergate_core::query::{Direction, Field, Query};
 use usergate_core::{
     Coarse, CoreError, Email, FieldError, NewUser, Page, Patch, Problem, Profile, ProfileChanges,
@@ -354,7 +354,7 @@ pub fn changes(b: UpdateBody) -> Result<UserChanges, CoreError> {
 /// [`ListedUser`]). Domo never shows a password (its users sign in through Domo or SSO), so
 /// the user has none until invited or reset; `id` and the other read-only fields are ignored,
 /// as a create ignores them. An element that is not an object is refused as a whole (`body`).
-pub fn import_record(listed: serde_json::Value, line: u64) -> Result<ImportRecord, CoreError> {
+pub fn import_record(listed: serde_json::Value, at: Position) -> Result<ImportRecord, CoreError> {
     let Object(listed) = serde_json::from_value::<Object<ListedUser>>(listed)
         .map_err(|_| CoreError::invalid("body", Problem::Malformed))?;
     let created_at = match listed.created_at {
@@ -366,7 +366,7 @@ pub fn import_record(listed: serde_json::Value, line: u64) -> Result<ImportRecor
         ),
     };
     Ok(ImportRecord {
-        line,
+        at,
         user: new_user(listed.user)?,
         password_hash: None,
         created_at,

@@ -6,7 +6,7 @@ pub mod query;
 pub mod record;
 
 use serde_json::Value;
-use usergate_core::import::{ImportRecord, parse_time};
+use usergate_core::import::{ImportRecord, Position, parse_time};
 use usergate_core::query::Cond;
 use usergate_core::{
     Coarse, CoreError, CoreResult, Denied, Email, FieldError, NewUser, PasswordPolicy, Patch,
@@ -232,7 +232,7 @@ struct ListedRecord {
 /// `--role`). The fields a create reads, and `created_date`; listings carry no password, so the
 /// user has none (unless the import's `--hashes` file has one). Read-only and unknown fields are
 /// ignored, as a create ignores them.
-pub fn import_record(record: Value, role: Role, line: u64) -> CoreResult<ImportRecord> {
+pub fn import_record(record: Value, role: Role, at: Position) -> CoreResult<ImportRecord> {
     let Object(listed) = serde_json::from_value::<Object<ListedRecord>>(record)
         .map_err(|_| invalid("email", Problem::Required))?;
     let created_at = match listed.created_date {
@@ -244,7 +244,7 @@ pub fn import_record(record: Value, role: Role, line: u64) -> CoreResult<ImportR
         ),
     };
     Ok(ImportRecord {
-        line,
+        at,
         user: user_of(role, listed.record)?,
         password_hash: None,
         created_at,
@@ -303,16 +303,16 @@ mod tests {
         let r = import_record(
             serde_json::json!({"id": 9, "email": "a@example.com", "created_date": "2023-09-19T15:15:54.000000Z", "last_login_date": "x"}),
             Role::Admin,
-            3,
+            Position { line: 3, record: 2 },
         )
         .expect("record");
         assert_eq!(r.user.role, Role::Admin);
-        assert_eq!(r.line, 3);
+        assert_eq!(r.at.record, 2);
         assert!(r.created_at.is_some());
         let e = import_record(
             serde_json::json!({"email": "a@example.com", "created_date": 5}),
             Role::User,
-            1,
+            Position::default(),
         );
         assert!(matches!(e, Err(CoreError::Validation(v)) if v[0].field == "created_date"));
     }

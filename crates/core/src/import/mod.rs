@@ -5,10 +5,13 @@
 //! after an interruption starts after the last committed batch and creates nothing twice. A
 //! record keeps the password hash its source stored (a format of [`crate::hashes`]); the
 //! user's first login re-hashes it to argon2id. A record that cannot be imported is rejected
-//! with its line, field and reason, and the others go on.
+//! with its place in the file, field and reason, and the others go on. Core's own file format
+//! (CSV or JSON Lines, one column per field) is read and written by [`format`].
 //!
 //! Exports read users in id order, a page at a time; the password hash leaves core here and
 //! nowhere else, and only to the operator ([`Actor::System`]).
+
+mod format;
 
 use std::collections::HashSet;
 use std::hash::{BuildHasher, RandomState};
@@ -25,12 +28,23 @@ use crate::user::{NewUser, ProfileChanges, UserChanges, UserKey};
 use crate::users::{Prepared, UserService, no_guard, update_in};
 
 pub use crate::ports::{Checkpoint, Exported, Tally};
+pub use format::{COLUMNS, Cell, Row, columns};
+
+/// Where a record is in its file, for the report.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Position {
+    /// The line the record starts on (1-based).
+    pub line: u64,
+    /// Which record of the file it is (1-based): in a one-line JSON listing, every record is
+    /// on line 1.
+    pub record: u64,
+}
 
 /// One user read from an import file.
 #[derive(Debug, Clone)]
 pub struct ImportRecord {
-    /// Where the record starts in its file (1-based), for the report.
-    pub line: u64,
+    /// Where the record is in its file, for the report.
+    pub at: Position,
     /// The user; its `password` is ignored (an import carries hashes, never passwords).
     pub user: NewUser,
     /// The hash the source system stored, as it stored it.
@@ -79,8 +93,8 @@ pub enum OnConflict {
 /// A record that was not imported.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rejection {
-    /// Its line in the file.
-    pub line: u64,
+    /// Where it is in its file.
+    pub at: Position,
     /// Its email as written, when it has one.
     pub email: Option<String>,
     /// The offending field.
@@ -91,9 +105,9 @@ pub struct Rejection {
 
 impl Rejection {
     /// One rejection per field of a validation error, or one for the whole record.
-    pub fn from_error(line: u64, email: Option<&str>, error: &CoreError) -> Vec<Rejection> {
+    pub fn from_error(at: Position, email: Option<&str>, error: &CoreError) -> Vec<Rejection> {
         let one = |field: &str, reason: String| Rejection {
-            line,
+            at,
             email: email.map(str::to_owned),
             field: field.to_owned(),
             reason,
@@ -200,7 +214,7 @@ impl<'a> Import<'a> {
                     OnConflict::Fail => {
                         done.rejected += 1;
                         rejected.push(Rejection {
-                            line: record.line,
+                            at: record.at,
                             email: Some(row.email.clone()),
                             field: "email".into(),
                             reason: Conflict::DuplicateEmail.to_string(),
@@ -214,11 +228,7 @@ impl<'a> Import<'a> {
                         Err(e @ CoreError::Internal(_)) => return Err(e),
                         Err(e) => {
                             done.rejected += 1;
-                            rejected.extend(Rejection::from_error(
-                                record.line,
-                                Some(&row.email),
-                                &e,
-                            ));
+                            rejected.extend(Rejection::from_error(record.at, Some(&row.email), &e));
                         }
                     },
                 }
@@ -249,7 +259,7 @@ impl<'a> Import<'a> {
         }
         self.checkpoint = checkpoint;
         rejections.extend(rejected);
-        rejections.sort_by_key(|r| r.line);
+        rejections.sort_by_key(|r| r.at);
         Ok((done, rejections))
     }
 
@@ -272,12 +282,12 @@ impl<'a> Import<'a> {
         now: NaiveDateTime,
     ) -> Result<(ImportRecord, NewUserRecord), Vec<Rejection>> {
         let email = r.user.email.as_str().to_owned();
-        let reject = |e: &CoreError| Rejection::from_error(r.line, Some(&email), e);
+        let reject = |e: &CoreError| Rejection::from_error(r.at, Some(&email), e);
         if let Some(hash) = &r.password_hash
             && let Err(refused) = hashes::recognise(hash)
         {
             return Err(vec![Rejection {
-                line: r.line,
+                at: r.at,
                 email: Some(email),
                 field: "password_hash".into(),
                 reason: refused.to_string(),
