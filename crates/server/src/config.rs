@@ -8,7 +8,13 @@ use usergate_core::throttle::{Rate, parse_duration};
 
 /// usergate: one store of users, several user-management API dialects.
 #[derive(Debug, Parser)]
-#[command(name = "usergate", version, about, args_override_self = true)]
+#[command(
+    name = "usergate",
+    version,
+    about = "One store of users, served to clients written for DreamFactory's System API, Domo's Users API, a generic /v1/users REST API and an email-keyed /api/users API, all at once.",
+    long_about = "One store of users, served to clients written for DreamFactory's System API, Domo's Users API, a generic /v1/users REST API and an email-keyed /api/users API, all at once.\n\nStart with `usergate serve` (an SQLite file usergate.db here, http://127.0.0.1:8080, Swagger UI at /docs/); `usergate serve --help` lists its settings.",
+    args_override_self = true
+)]
 pub struct Cli {
     /// Log format.
     #[arg(long, env = "USERGATE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
@@ -242,7 +248,7 @@ pub struct ApiKeyCreateArgs {
     #[arg(long, value_parser = parse_ttl)]
     pub expires_in: Option<Duration>,
     /// Print one JSON object instead of `key: value` lines.
-    #[arg(long)]
+    #[arg(long, env = "USERGATE_OUTPUT_JSON")]
     pub json: bool,
 }
 
@@ -263,7 +269,7 @@ pub struct ClientCreateArgs {
     #[arg(long)]
     pub name: Option<String>,
     /// Print one JSON object instead of `key: value` lines.
-    #[arg(long)]
+    #[arg(long, env = "USERGATE_OUTPUT_JSON")]
     pub json: bool,
 }
 
@@ -274,7 +280,7 @@ pub struct ClientListArgs {
     #[command(flatten)]
     pub db: DbArgs,
     /// Print a JSON array instead of lines.
-    #[arg(long)]
+    #[arg(long, env = "USERGATE_OUTPUT_JSON")]
     pub json: bool,
 }
 
@@ -374,13 +380,16 @@ pub struct ServeArgs {
     /// Minimum password length, in characters.
     #[arg(long, env = "USERGATE_PASSWORD_MIN_LENGTH", default_value_t = 10)]
     pub password_min_length: usize,
-    /// Requests without a valid token, per client address.
+    /// Requests without a valid credential, per client address, as `count/window` (window in
+    /// `s`, `m` or `h`: `10/60s`, `100/1m`).
     #[arg(long, env = "USERGATE_ANON_RATE_LIMIT", default_value = "10/60s")]
     pub anon_rate_limit: Rate,
-    /// Failed logins per account before logins for it are refused (429) for the window.
+    /// Failed logins per account before logins for it are refused (429) for the window
+    /// (`count/window`).
     #[arg(long, env = "USERGATE_LOGIN_THROTTLE", default_value = "5/300s")]
     pub login_throttle: Rate,
-    /// Failed logins per client address before its logins are refused (429) for the window.
+    /// Failed logins per client address before its logins are refused (429) for the window
+    /// (`count/window`).
     #[arg(
         long,
         env = "USERGATE_LOGIN_THROTTLE_ADDRESS",
