@@ -25,7 +25,8 @@
 //!   all send one).
 //! - The session token is read from `Authorization: Bearer`, `X-DreamFactory-Session-Token` and
 //!   the `session_token` query parameter; not from a request body. HTTP Basic authenticates one
-//!   request when no token is sent.
+//!   request when no token is sent. A `/system/...` request without a usable credential counts
+//!   against the anonymous limit of its address (429 past it), as in every dialect.
 //! - The filter follows the spec's grammar, which is stricter and more regular than
 //!   DreamFactory's own string-splitting parser: `AND`/`OR` need no parentheses around their
 //!   operands, quoted values may contain escaped quotes (`\'`), and `CONTAINS 'Doe'` searches
@@ -51,6 +52,12 @@
 //!   record's 409 `Duplicate entry '<email>' for key 'user_email_unique'`; the password policy is
 //!   usergate's (10 characters, a setting), said in Laravel's words. `""` and `null` are absent on
 //!   create and clear the field on update (`name` and `email` cannot be cleared: ignored).
+//!   Text fields take a string or a number (its decimal text); any other JSON type in them is
+//!   ignored on create and on update alike (DreamFactory stores what PHP makes of it; no client
+//!   sends one). A record that is not a JSON object is that record's error (`The email field is
+//!   required.` on create, `The id field is required.` in a list of changes); a by-id change
+//!   that is not an object changes nothing. `username`, `security_question` and
+//!   `default_app_id` are kept as written (any JSON value) and returned as written.
 //!   `is_sys_admin` in a body is ignored: the endpoint decides the kind, and no DreamFactory
 //!   endpoint moves a user between kinds. A change through `/system/user` leaves a Domo
 //!   `Editor` an editor (`is_active` is the only role-adjacent field here, and it maps status).
@@ -65,10 +72,19 @@
 //!   user whose mail fails is removed outright (no row is left), and the answer is DreamFactory's
 //!   500 (`Error processing user invite. ...` for one record, `Not all users were created
 //!   successfully. Check log for more details.` for several) while the other records stay.
-//! - `PATCH`/`PUT ?send_invite=true` mails the new code *before* applying the change, so a
-//!   refused resend (`User with this identifier has already confirmed this account.`, a user of
-//!   the other kind, an unknown id) or a failed mail changes nothing, and the earlier code
-//!   keeps working until the new one is mailed.
+//!   Every failure of a create answers in DreamFactory's batch error shape, whose
+//!   `context.resource[i]` is each record's result or error (DreamFactory's admin app shows
+//!   `context.resource[0].message`): the records' own errors (400), a failed mail (500, as
+//!   above), and no mail server at all (503: every record carries the reason; nothing is
+//!   written).
+//! - `PATCH`/`PUT ?send_invite=true` applies the change and stores a new code in one
+//!   transaction, and mails the code before committing it: a refused change or resend (`User
+//!   with this identifier has already confirmed this account.`, a user of the other kind, an
+//!   unknown id, an email that is taken) or a failed mail changes nothing, and the earlier code
+//!   keeps working. On the list path the batch stops at the first record that fails and answers
+//!   with that record's own error (`rollback=true` undoes the records before it). A `PATCH` or
+//!   `PUT` of one user by id with no body at all is a resend with no change: DreamFactory's admin
+//!   app sends its "Send Invite" so.
 //! - `POST /user/password` accepts the code of any user; `/system/admin/password` only an
 //!   admin's (401 `You are not authorized to reset/change password for the account <email>`,
 //!   and the code stays usable). Checks in DreamFactory's order and words: a missing email, a
