@@ -5,8 +5,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use usergate_dialect_dreamfactory::convert::query::filter_cond;
 use usergate_dialect_dreamfactory::filter::{FilterError, MAX_LEN, parse};
-use usergate_dialect_dreamfactory::params::filter_cond;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(input) = std::str::from_utf8(data) else {
