@@ -7,7 +7,7 @@ use std::time::Duration;
 ///
 /// No storage or HTTP type appears here. `Internal` carries a cause for the log only: dialects
 /// answer it with a fixed message and never put the cause in a response.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum CoreError {
     /// The input broke a rule of the domain types (one entry per offending field).
     #[error("invalid input: {0:?}")]

@@ -82,27 +82,18 @@ fn rule2_only_active_users_authenticate() {
 fn rule2_tokens_die_on_every_credential_change() {
     let w = world();
     type Change = Box<dyn Fn(&World, &User)>;
+    fn update(changes: UserChanges) -> Change {
+        Box::new(move |w, u| {
+            w.core
+                .users
+                .update(&w.sys(), &key(u), &changes)
+                .map(drop)
+                .expect("ok")
+        })
+    }
     let changes: Vec<(&str, Change)> = vec![
-        (
-            "deactivate",
-            Box::new(|w, u| {
-                w.core
-                    .users
-                    .update(&w.sys(), &key(u), &status(Status::Inactive))
-                    .map(drop)
-                    .expect("ok")
-            }),
-        ),
-        (
-            "suspend",
-            Box::new(|w, u| {
-                w.core
-                    .users
-                    .update(&w.sys(), &key(u), &status(Status::Suspended))
-                    .map(drop)
-                    .expect("ok")
-            }),
-        ),
+        ("deactivate", update(status(Status::Inactive))),
+        ("suspend", update(status(Status::Suspended))),
         (
             "delete",
             Box::new(|w, u| w.core.users.delete(&w.sys(), &key(u)).expect("ok")),
@@ -116,26 +107,8 @@ fn rule2_tokens_die_on_every_credential_change() {
                     .expect("ok")
             }),
         ),
-        (
-            "promote",
-            Box::new(|w, u| {
-                w.core
-                    .users
-                    .update(&w.sys(), &key(u), &role(Role::Admin))
-                    .map(drop)
-                    .expect("ok")
-            }),
-        ),
-        (
-            "demote",
-            Box::new(|w, u| {
-                w.core
-                    .users
-                    .update(&w.sys(), &key(u), &role(Role::Viewer))
-                    .map(drop)
-                    .expect("ok")
-            }),
-        ),
+        ("promote", update(role(Role::Admin))),
+        ("demote", update(role(Role::Viewer))),
     ];
     for (i, (what, change)) in changes.iter().enumerate() {
         let u = w.create(&format!("u{i}@example.com"), Role::User);

@@ -117,7 +117,7 @@ impl UserService {
                 for item in &items {
                     let r = match item {
                         Ok(i) => op(repo, i),
-                        Err(e) => Err(clone_error(e)),
+                        Err(e) => Err(e.clone()),
                     };
                     let bad = r.is_err();
                     results.push(r);
@@ -139,7 +139,7 @@ impl UserService {
         for item in &items {
             let r = match item {
                 Ok(i) => ports::write(&*self.store, |repo| op(repo, i)),
-                Err(e) => Err(clone_error(e)),
+                Err(e) => Err(e.clone()),
             };
             let bad = r.is_err();
             results.push(r);
@@ -151,24 +151,5 @@ impl UserService {
             results,
             rolled_back: false,
         })
-    }
-}
-
-/// A copy of an error, for a batch record that failed before its turn (core errors carry no
-/// resources, so this loses nothing).
-pub(crate) fn clone_error(e: &CoreError) -> CoreError {
-    match e {
-        CoreError::Validation(v) => CoreError::Validation(v.clone()),
-        CoreError::NotFound => CoreError::NotFound,
-        CoreError::Conflict(c) => CoreError::Conflict(*c),
-        CoreError::Unauthenticated(f) => CoreError::Unauthenticated(*f),
-        CoreError::Forbidden(d) => CoreError::Forbidden(*d),
-        CoreError::RateLimited { retry_after } => CoreError::RateLimited {
-            retry_after: *retry_after,
-        },
-        CoreError::MailUnavailable(m) => CoreError::MailUnavailable(m.clone()),
-        CoreError::MailFailed(m) => CoreError::MailFailed(m.clone()),
-        CoreError::CodeExpired => CoreError::CodeExpired,
-        CoreError::Internal(m) => CoreError::Internal(m.clone()),
     }
 }
