@@ -157,14 +157,15 @@ pub struct Body<T>(pub T);
 #[derive(Debug)]
 pub struct OptionalBody<T>(pub Option<T>);
 
-type Reading<T> = Pin<Box<dyn Future<Output = Result<Option<T>, actix_web::Error>>>>;
+type Reading<R> = Pin<Box<dyn Future<Output = Result<R, actix_web::Error>>>>;
 
-/// Reads the body: its content type, its size (the scope's `PayloadConfig`), then serde.
-fn read<T: DeserializeOwned + 'static>(
+/// Reads the body: its content type, its size (the scope's `PayloadConfig`), then `finish`
+/// (serde) on its bytes.
+fn read<R: 'static>(
     req: &HttpRequest,
     payload: &mut Payload,
-    empty_is_none: bool,
-) -> Reading<T> {
+    finish: fn(&[u8]) -> Result<R, BodyError>,
+) -> Reading<R> {
     let config = req.app_data::<BodyConfig>().copied().unwrap_or(BodyConfig {
         json_only: false,
         max_body: 256 * 1024,
@@ -188,35 +189,28 @@ fn read<T: DeserializeOwned + 'static>(
                 _ => BodyError::Unreadable,
             })
         })?;
-        if empty_is_none && bytes.is_empty() {
-            return Ok(None);
-        }
-        parse(&bytes).map(Some).map_err(refuse)
+        finish(&bytes).map_err(refuse)
     })
 }
 
 impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
     type Error = actix_web::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, actix_web::Error>>>>;
+    type Future = Reading<Self>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let reading = read::<T>(req, payload, false);
-        Box::pin(async move {
-            match reading.await? {
-                Some(v) => Ok(Body(v)),
-                None => unreachable!("only an optional body reads as none"),
-            }
-        })
+        read(req, payload, |bytes| parse(bytes).map(Body))
     }
 }
 
 impl<T: DeserializeOwned + 'static> FromRequest for OptionalBody<T> {
     type Error = actix_web::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, actix_web::Error>>>>;
+    type Future = Reading<Self>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let reading = read::<T>(req, payload, true);
-        Box::pin(async move { reading.await.map(OptionalBody) })
+        read(req, payload, |bytes| match bytes {
+            [] => Ok(OptionalBody(None)),
+            bytes => parse(bytes).map(|v| OptionalBody(Some(v))),
+        })
     }
 }
 
