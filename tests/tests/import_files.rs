@@ -1,6 +1,6 @@
 //! `usergate import` with files as they come: bad records in the middle reported with their
-//! place, an import killed and resumed, the exit code, and the memory of a big import, on real
-//! PostgreSQL and SQLite.
+//! place, an import killed and resumed, the exit code (and a clean exit), and the memory of a
+//! big import, on real PostgreSQL and SQLite.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -126,6 +126,19 @@ five@example.com,\"Five, V\",user,
         assert_eq!(code, Some(1));
         assert!(stderr.contains("unknown column \"emial\""), "{stderr}");
         assert_eq!(live_count(db.url()), 2);
+    }
+
+    async fn a_command_that_fails_at_once_exits_cleanly_every_time(kind) {
+        // A one-shot command exits the moment it is done: no connection may be half-open on
+        // another thread then (the exit tears down libpq's TLS state under it: a segfault, about
+        // one run in six on PostgreSQL when the pool refilled itself in the background).
+        let dir = tempfile::tempdir().expect("dir");
+        let db = TestDb::of(kind);
+        let broken = write(dir.path(), "broken.csv", "emial\nc@example.com\n");
+        for run in 0..20 {
+            let out = usergate_command(db.url(), &[path_str(&broken)]).output().expect("run");
+            assert_eq!(out.status.code(), Some(1), "run {run}: {}", String::from_utf8_lossy(&out.stderr));
+        }
     }
 
     async fn a_hundred_thousand_rows_import_in_bounded_memory(kind) {

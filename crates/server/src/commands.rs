@@ -67,7 +67,7 @@ fn operator_core(db: &DbArgs, policy: PasswordPolicy) -> Result<Core, StartError
 pub fn operator_core_at(url: &str, policy: PasswordPolicy) -> Result<Core, StartError> {
     let url = url.to_owned();
     Store::migrate(&url)?;
-    let store = Store::open(&url, Some(2))?;
+    let store = Store::open_for_command(&url)?;
     Ok(Core::new(
         Arc::new(store.clone()),
         Arc::new(Argon2Hasher::new(Argon2Cost::OWASP, 1)?),

@@ -198,16 +198,17 @@ impl ManageConnection for Manager {
 /// A pool of connections to one database.
 pub type Pool = r2d2::Pool<Manager>;
 
-/// Builds the pool. SQLite gets fewer connections: it has one writer anyway. Connections are
-/// checked when taken unless they proved themselves within [`ALIVE_BYPASS`].
-pub fn pool(backend: &Backend, max_size: Option<u32>) -> Result<Pool, StoreError> {
+/// Builds the pool, which keeps `min_idle` connections open while idle (opening them on its own
+/// thread). SQLite gets fewer connections: it has one writer anyway. Connections are checked
+/// when taken unless they proved themselves within [`ALIVE_BYPASS`].
+pub fn pool(backend: &Backend, max_size: Option<u32>, min_idle: u32) -> Result<Pool, StoreError> {
     let default = match backend {
         Backend::Postgres(_) => 16,
         Backend::Sqlite(_) => 8,
     };
     r2d2::Pool::builder()
         .max_size(max_size.unwrap_or(default))
-        .min_idle(Some(1))
+        .min_idle(Some(min_idle))
         .connection_timeout(Duration::from_secs(10))
         .build(Manager {
             backend: backend.clone(),

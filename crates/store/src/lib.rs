@@ -43,7 +43,17 @@ impl Store {
     /// Opens a pool on the database the URL names (migrations are separate: [`Store::migrate`]).
     pub fn open(url: &str, pool_size: Option<u32>) -> Result<Self, StoreError> {
         let backend = Backend::from_url(url)?;
-        let pool = db::pool(&backend, pool_size)?;
+        let pool = db::pool(&backend, pool_size, 1)?;
+        Ok(Store { pool, backend })
+    }
+
+    /// Opens a pool of two for a one-shot command (import, export, the operator's commands). It
+    /// opens a connection only when one is asked for and none is idle, never in the background:
+    /// such a process may exit the moment it is done, and an exit tears down libpq's TLS state
+    /// under any connection still being opened on another thread (a crash).
+    pub fn open_for_command(url: &str) -> Result<Self, StoreError> {
+        let backend = Backend::from_url(url)?;
+        let pool = db::pool(&backend, Some(2), 0)?;
         Ok(Store { pool, backend })
     }
 
