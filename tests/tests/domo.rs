@@ -169,8 +169,9 @@ both_backends! {
         let euler = id_of(&r);
         let keys: Vec<&str> = r.body.as_object().expect("object").keys().map(String::as_str).collect();
         assert_eq!(keys, ["id", "name", "email", "role", "roleId", "title", "alternateEmail", "phone",
-            "location", "timezone", "locale", "employeeNumber", "createdAt", "updatedAt"]);
+            "location", "timezone", "locale", "employeeNumber", "createdAt", "updatedAt", "groups"]);
         assert_eq!((&r.body["role"], &r.body["roleId"], &r.body["employeeNumber"]), (&json!("Privileged"), &json!(2), &json!(23432)));
+        assert_eq!(r.body["groups"], json!([]), "groups sent on create are ignored");
         let created = r.body["createdAt"].as_str().expect("createdAt");
         assert!(chrono::NaiveDateTime::parse_from_str(created, "%Y-%m-%dT%H:%M:%SZ").is_ok(), "{created}");
         let got = domo(&app, &t, Method::GET, &format!("{USERS}/{euler}"), None).await;

@@ -105,6 +105,115 @@ pub fn normalize_email(raw: &str) -> String {
     raw.trim().to_lowercase()
 }
 
+/// The longest login name and external id accepted, in characters.
+pub const NAME_MAX_LEN: usize = 255;
+
+/// A login name that is not an address (SCIM `userName`): trimmed, 1-255 characters, with the
+/// lower-cased form that carries uniqueness among live users.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginName {
+    original: String,
+    normalized: String,
+}
+
+impl LoginName {
+    /// Parses a login name; the error names the field `login_name`. An address is refused: it
+    /// is the user's email, and one string never names two users.
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        let trimmed = raw.trim();
+        let problem = if trimmed.is_empty() {
+            Some(Problem::Required)
+        } else if trimmed.chars().count() > NAME_MAX_LEN {
+            Some(Problem::TooLong { max: NAME_MAX_LEN })
+        } else if trimmed.contains('\0') || trimmed.validate_email() {
+            Some(Problem::Malformed)
+        } else {
+            None
+        };
+        match problem {
+            Some(problem) => Err(FieldError {
+                field: "login_name",
+                problem,
+            }),
+            None => Ok(LoginName {
+                original: trimmed.to_owned(),
+                normalized: trimmed.to_lowercase(),
+            }),
+        }
+    }
+
+    /// The name as the client wrote it (trimmed).
+    pub fn as_str(&self) -> &str {
+        &self.original
+    }
+
+    /// The lower-cased name used for uniqueness and lookup.
+    pub fn normalized(&self) -> &str {
+        &self.normalized
+    }
+
+    /// Rebuilds a name the store read back (already validated when written).
+    pub fn from_trusted(original: String, normalized: String) -> Self {
+        LoginName {
+            original,
+            normalized,
+        }
+    }
+}
+
+/// The id an identity provider knows a user or a group by: kept exactly as sent (compared
+/// case-exactly), 1-255 characters.
+pub fn external_id(raw: &str) -> Result<String, FieldError> {
+    let problem = if raw.is_empty() {
+        Some(Problem::Required)
+    } else if raw.chars().count() > NAME_MAX_LEN {
+        Some(Problem::TooLong { max: NAME_MAX_LEN })
+    } else if raw.contains('\0') {
+        Some(Problem::Malformed)
+    } else {
+        None
+    };
+    match problem {
+        Some(problem) => Err(FieldError {
+            field: "external_id",
+            problem,
+        }),
+        None => Ok(raw.to_owned()),
+    }
+}
+
+/// The dialect an API key is for: kept as its scope (`scim`); a key with no dialect scope
+/// (every key made before keys had one) is the generic dialect's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KeyDialect {
+    /// The generic `/v1/users` dialect.
+    Generic,
+    /// SCIM 2.0 at `/scim/v2`.
+    Scim,
+}
+
+impl KeyDialect {
+    /// Every dialect, by name.
+    pub const ALL: [KeyDialect; 2] = [KeyDialect::Generic, KeyDialect::Scim];
+
+    /// The name (`generic`, `scim`), which is also the key's scope.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            KeyDialect::Generic => "generic",
+            KeyDialect::Scim => "scim",
+        }
+    }
+
+    /// The dialect of a key with these scopes.
+    pub fn of(scopes: &[String]) -> KeyDialect {
+        if scopes.iter().any(|s| s == KeyDialect::Scim.as_str()) {
+            KeyDialect::Scim
+        } else {
+            KeyDialect::Generic
+        }
+    }
+}
+
 /// The roles, from most to least power.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Role {

@@ -15,6 +15,9 @@ pub enum CoreError {
     /// No such user (or the user is soft-deleted, which is the same thing to every reader).
     #[error("not found")]
     NotFound,
+    /// No such group.
+    #[error("group not found")]
+    GroupNotFound,
     /// The request is well-formed but contradicts the current state.
     #[error("conflict: {0:?}")]
     Conflict(Conflict),
@@ -67,6 +70,24 @@ pub enum Conflict {
     /// An invitation was asked for a user who already set a password.
     #[error("the user already set a password")]
     AlreadyAccepted,
+    /// A live user already has this login name (compared case-insensitively).
+    #[error("a user with this login name already exists")]
+    DuplicateLoginName,
+    /// A live user already has this external id.
+    #[error("a user with this external id already exists")]
+    DuplicateExternalId,
+    /// A group already has this name (compared case-insensitively).
+    #[error("a group with this name already exists")]
+    DuplicateGroupName,
+    /// The name is a role's: the roles are shown as groups of their names.
+    #[error("a group may not take a role's name")]
+    ReservedGroupName,
+    /// The group still has members.
+    #[error("the group has members")]
+    GroupHasMembers,
+    /// An inactive group takes no new members.
+    #[error("the group is inactive")]
+    InactiveGroup,
 }
 
 /// Why a caller is not authenticated.

@@ -54,7 +54,7 @@ impl UserService {
             })
             .collect();
         let batch = self.run_batch(records, mode, |repo, (record, code)| {
-            let user = repo.insert(record)?;
+            let user = crate::users::insert_in(repo, record)?;
             self.store_code(repo, &user, code, CodePurpose::Invitation, expires_at, now)?;
             Ok((user, code.clone()))
         })?;

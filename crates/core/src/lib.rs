@@ -14,6 +14,7 @@
 // Domain types (depend on nothing but each other).
 pub mod domain;
 pub mod error;
+pub mod group;
 pub mod patch;
 pub mod query;
 pub mod user;
@@ -23,6 +24,7 @@ pub mod ports;
 pub mod access;
 pub mod auth;
 pub mod cache;
+pub mod groups;
 pub mod hashes;
 pub mod import;
 pub mod invites;
@@ -43,8 +45,12 @@ use std::sync::Arc;
 pub use access::{Actor, Principal};
 pub use auth::{AuthLimits, AuthService, Credential};
 pub use cache::AuthCache;
-pub use domain::{Coarse, Email, Password, PasswordPolicy, Role, Status, UserId};
+pub use domain::{Coarse, Email, LoginName, Password, PasswordPolicy, Role, Status, UserId};
 pub use error::{AuthFailure, Conflict, CoreError, CoreResult, Denied, FieldError, Problem};
+pub use group::{
+    Group, GroupChanges, GroupDelete, GroupId, GroupName, GroupRef, Members, NewGroup,
+};
+pub use groups::GroupService;
 pub use mail::{CodeMail, Mail, MailError, MailSettings, Mailer};
 pub use password::{Argon2Cost, Argon2Hasher, PasswordHasher};
 pub use patch::Patch;
@@ -58,6 +64,8 @@ pub use users::{Batch, BatchMode, Guard, Lookup, UserService};
 pub struct Core {
     /// User management.
     pub users: UserService,
+    /// Groups and their members.
+    pub groups: GroupService,
     /// Authentication.
     pub auth: AuthService,
     /// The password policy in force.
@@ -85,6 +93,7 @@ impl Core {
             cache: cache.clone(),
         });
         Core {
+            groups: GroupService::new(store.clone(), clock.clone()),
             users: UserService::new(
                 store.clone(),
                 hasher.clone(),

@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use serde_json::{Map, Value};
 
-use crate::domain::{Coarse, Email, Password, Role, Status, UserId};
+use crate::domain::{Coarse, Email, LoginName, Password, Role, Status, UserId};
 use crate::patch::Patch;
 
 /// Optional profile fields: the union of what the dialects carry.
@@ -65,6 +65,10 @@ pub struct User {
     pub has_password: bool,
     /// Domo's employee number.
     pub employee_number: Option<i64>,
+    /// The id an identity provider knows the user by (case-exact, unique among live users).
+    pub external_id: Option<String>,
+    /// A login name that is not an address (SCIM `userName`), unique among live users.
+    pub login_name: Option<LoginName>,
     /// Dialect fields that have no column, so that nothing a client wrote is lost.
     pub attributes: Map<String, Value>,
     /// Bumped by every change that must kill the user's tokens.
@@ -91,6 +95,10 @@ pub enum UserKey {
     Id(UserId),
     /// By email, compared case-insensitively.
     Email(Email),
+    /// By login name, compared case-insensitively.
+    LoginName(LoginName),
+    /// By external id, compared exactly.
+    ExternalId(String),
 }
 
 /// A command to create a user.
@@ -110,6 +118,10 @@ pub struct NewUser {
     pub password: Option<Password>,
     /// Domo's employee number.
     pub employee_number: Option<i64>,
+    /// The identity provider's id.
+    pub external_id: Option<String>,
+    /// A login name that is not an address.
+    pub login_name: Option<LoginName>,
     /// Dialect fields with no column.
     pub attributes: Map<String, Value>,
 }
@@ -125,6 +137,8 @@ impl NewUser {
             status: Status::Active,
             password: None,
             employee_number: None,
+            external_id: None,
+            login_name: None,
             attributes: Map::new(),
         }
     }
@@ -169,6 +183,10 @@ pub struct UserChanges {
     pub attributes: Map<String, Value>,
     /// Domo's employee number: keep, clear or set.
     pub employee_number: Patch<i64>,
+    /// The identity provider's id: keep, clear or set.
+    pub external_id: Patch<String>,
+    /// The login name: keep, clear or set.
+    pub login_name: Patch<LoginName>,
     /// A new password (kills the user's tokens).
     pub password: Option<Password>,
 }

@@ -10,13 +10,14 @@ use usergate_core::auth::Authenticated;
 use usergate_core::import::{ImportRecord, Position, parse_time};
 use usergate_core::query::{Direction, Field, Query};
 use usergate_core::{
-    Coarse, CoreError, Email, FieldError, NewUser, Page, Patch, Problem, Profile, ProfileChanges,
-    Role, Status, User, UserChanges, UserId,
+    Coarse, CoreError, Email, FieldError, GroupName, GroupRef, NewUser, Page, Patch, Problem,
+    Profile, ProfileChanges, Role, Status, User, UserChanges, UserId,
 };
 use usergate_web::wire::Checked;
 use usergate_web::{IssuedToken, Object};
 
 use crate::error::{DomoError, OAuthError};
+use crate::groups::wire::UserGroup;
 use crate::wire::{
     CreateBody, DomoUser, ListParams, ListedUser, Number, RoleName, Text, TokenParams,
     TokenResponse, UpdateBody,
@@ -48,27 +49,27 @@ fn domo_time(t: NaiveDateTime) -> String {
     t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
-impl From<&User> for DomoUser {
-    fn from(u: &User) -> Self {
-        let (role, role_id) = role_of(u.role);
-        let p = &u.profile;
-        DomoUser {
-            id: u.id.get(),
-            name: u.name.clone(),
-            email: u.email.as_str().to_owned(),
-            role,
-            role_id,
-            title: p.title.clone(),
-            alternate_email: p.alternate_email.clone(),
-            phone: p.phone.clone(),
-            location: p.location.clone(),
-            timezone: p.timezone.clone(),
-            locale: p.locale.clone(),
-            employee_number: u.employee_number,
-            created_at: domo_time(u.created_at),
-            updated_at: domo_time(u.updated_at),
-            image: p.avatar_url.clone(),
-        }
+/// A user as Domo shows it, with its groups (in group id order).
+pub fn domo_user(u: &User, groups: &[GroupRef]) -> DomoUser {
+    let (role, role_id) = role_of(u.role);
+    let p = &u.profile;
+    DomoUser {
+        id: u.id.get(),
+        name: u.name.clone(),
+        email: u.email.as_str().to_owned(),
+        role,
+        role_id,
+        title: p.title.clone(),
+        alternate_email: p.alternate_email.clone(),
+        phone: p.phone.clone(),
+        location: p.location.clone(),
+        timezone: p.timezone.clone(),
+        locale: p.locale.clone(),
+        employee_number: u.employee_number,
+        created_at: domo_time(u.created_at),
+        updated_at: domo_time(u.updated_at),
+        image: p.avatar_url.clone(),
+        groups: groups.iter().map(UserGroup::from).collect(),
     }
 }
 
@@ -121,17 +122,22 @@ fn number(
     Ok(n)
 }
 
-/// A list's parameters as a core query: id order, a page, no total.
-pub fn list_query(p: &ListParams) -> Result<Query, DomoError> {
+/// A list's `limit` (1 to 500, default 50) and `offset` (rows, 0 or more) as a page.
+pub fn page(p: &ListParams) -> Result<Page, DomoError> {
     let limit = number(p.limit.as_deref(), "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)?;
     let offset = number(p.offset.as_deref(), "offset", 0, 0, i64::MAX)?;
+    Ok(Page {
+        limit: u32::try_from(limit).unwrap_or(500),
+        offset: u64::try_from(offset).unwrap_or(0),
+    })
+}
+
+/// A list's parameters as a core query: id order, a page, no total.
+pub fn list_query(p: &ListParams) -> Result<Query, DomoError> {
     Ok(Query {
         cond: None,
         order: vec![(Field::Id, Direction::Asc)],
-        page: Page {
-            limit: u32::try_from(limit).unwrap_or(500),
-            offset: u64::try_from(offset).unwrap_or(0),
-        },
+        page: page(p)?,
         count: false,
     })
 }
@@ -365,12 +371,24 @@ pub fn import_record(listed: serde_json::Value, at: Position) -> Result<ImportRe
                 .ok_or_else(|| CoreError::invalid("createdAt", Problem::Malformed))?,
         ),
     };
+    let groups = match listed.groups {
+        Patch::Absent | Patch::Null => Vec::new(),
+        Patch::Value(Checked::Invalid) => {
+            return Err(CoreError::invalid("groups", Problem::Malformed));
+        }
+        Patch::Value(Checked::Valid(groups)) => groups
+            .iter()
+            .map(|g| GroupName::parse(&g.name))
+            .collect::<Result<_, _>>()
+            .map_err(|_| CoreError::invalid("groups", Problem::Malformed))?,
+    };
     Ok(ImportRecord {
         at,
         user: new_user(listed.user)?,
         password_hash: None,
         created_at,
         deleted_at: None,
+        groups,
     })
 }
 

@@ -128,6 +128,7 @@ impl From<CoreError> for DomoError {
                     .join("; "),
             ),
             CoreError::NotFound => DomoError::not_found(),
+            CoreError::GroupNotFound => status(StatusCode::NOT_FOUND, "Group not found"),
             CoreError::Conflict(Conflict::DuplicateEmail) => status(
                 StatusCode::CONFLICT,
                 "A user with this email already exists",
@@ -136,6 +137,20 @@ impl From<CoreError> for DomoError {
                 StatusCode::CONFLICT,
                 "The last active admin cannot be demoted, deactivated or deleted",
             ),
+            CoreError::Conflict(Conflict::DuplicateGroupName) => status(
+                StatusCode::CONFLICT,
+                "A group with this name already exists",
+            ),
+            CoreError::Conflict(Conflict::ReservedGroupName) => status(
+                StatusCode::CONFLICT,
+                "A group may not take a role's name (admin, privileged, editor, user, viewer)",
+            ),
+            CoreError::Conflict(Conflict::GroupHasMembers) => {
+                status(StatusCode::CONFLICT, "Group has members")
+            }
+            CoreError::Conflict(Conflict::InactiveGroup) => {
+                status(StatusCode::CONFLICT, "Group is inactive")
+            }
             CoreError::Conflict(_) => status(StatusCode::CONFLICT, "Conflict"),
             CoreError::Unauthenticated(f) => DomoError::unauthorized(f),
             CoreError::Forbidden(Denied::NotAdmin) => {

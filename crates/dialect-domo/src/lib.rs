@@ -1,4 +1,4 @@
-//! The Domo dialect: Domo's OAuth token endpoint and Users API, as Domo's own SDKs (pydomo,
+//! The Domo dialect: Domo's OAuth token endpoint, Users API and Groups API, as Domo's own SDKs (pydomo,
 //! the Java, Node and Rust SDKs) send and expect them. Spec: `shared/dialects/domo.md`.
 //!
 //! Mounted under `/domo` (`/domo/oauth/token`, `/domo/v1/users`); with `--domo-listen ADDR`
@@ -37,7 +37,9 @@
 //!   known limitation; usergate does not impose it (no client depends on the error).
 //! - `employeeNumber` is read from a whole number or a string of digits and always written as
 //!   a number. `image` is shown when a picture URL was written (the generic dialect's
-//!   `avatar_url`); `groups` is not shown (usergate has no groups).
+//!   `avatar_url`). `groups` lists the user's groups, `[{"id","name"}]` in group id order
+//!   (`[]` when none), wherever a user is shown; it is ignored on input.
+//! - Groups (`/v1/groups`): see [`groups`].
 //! - List: id order; deleted users are not listed (their `GET` still answers the deleted shape);
 //!   `limit` 1 to 500 (default 50), `offset` 0 or more, each else 400.
 //! - Ids that are not numbers answer 404 `User not found`, like unknown ids. `DELETE` of one's
@@ -46,13 +48,14 @@
 //!   `Participant` user, `Social` viewer); status is not shown (Domo has none).
 //! - `usergate import --format domo` reads a saved `GET /v1/users` array with
 //!   [`convert::import_record`]: what a create reads (`role` by name, else `roleId`), and
-//!   `createdAt`; `id`, `updatedAt` and the other read-only fields are
-//!   ignored. Domo shows no passwords (its users sign in through Domo or SSO): imported users
+//!   `createdAt`, and `groups` by name (the user joins groups of those names, each made if
+//!   none has its name); `id`, `updatedAt` and the other read-only fields are ignored. Domo shows no passwords (its users sign in through Domo or SSO): imported users
 //!   have none until invited or reset, unless `--hashes` supplies one.
 
 pub mod auth;
 pub mod convert;
 pub mod error;
+pub mod groups;
 pub mod openapi;
 pub mod routes;
 pub mod wire;
@@ -108,6 +111,7 @@ pub fn configure(state: State, prefix: &'static str) -> impl FnOnce(&mut web::Se
                         .route(web::put().to(routes::update))
                         .route(web::delete().to(routes::delete)),
                 )
+                .configure(groups::routes)
                 .default_service(web::to(|| async {
                     Err::<actix_web::HttpResponse, _>(DomoError::new(
                         StatusCode::NOT_FOUND,

@@ -5,14 +5,14 @@ use utoipa::openapi::schema::{AllOfBuilder, AnyOfBuilder, ObjectBuilder, Schema}
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{error, routes, wire};
+use crate::{error, groups, routes, wire};
 
 /// Domo's OAuth token endpoint and Users API, as usergate serves them under `/domo`.
 #[derive(OpenApi)]
 #[openapi(
     info(
-        title = "usergate: Domo Users API (/domo)",
-        description = "Domo's OAuth client-credentials token endpoint and Users API. Served under /domo, and at the root of --domo-listen when set. Tokens come from /domo/oauth/token with HTTP Basic client_id:client_secret."
+        title = "usergate: Domo Users and Groups API (/domo)",
+        description = "Domo's OAuth client-credentials token endpoint, Users API and Groups API. Served under /domo, and at the root of --domo-listen when set. Tokens come from /domo/oauth/token with HTTP Basic client_id:client_secret."
     ),
     paths(
         routes::token,
@@ -22,9 +22,21 @@ use crate::{error, routes, wire};
         routes::get,
         routes::update,
         routes::delete,
+        groups::create,
+        groups::list,
+        groups::get,
+        groups::update,
+        groups::delete,
+        groups::members,
+        groups::add_member,
+        groups::remove_member,
     ),
     components(schemas(
         wire::DomoUser,
+        groups::wire::UserGroup,
+        groups::wire::DomoGroup,
+        groups::wire::NewGroupBody,
+        groups::wire::GroupBody,
         wire::DeletedUser,
         wire::UserOrDeleted,
         wire::CreateBody,

@@ -5,13 +5,17 @@
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use usergate_core::machine::CredentialKind;
-use usergate_core::{AuthFailure, BatchMode, CoreError, Lookup, UserKey};
+use usergate_core::{
+    Actor, AuthFailure, BatchMode, Core, CoreError, CoreResult, Lookup, User, UserId, UserKey,
+};
 use usergate_web::tokens::ClientGrant;
 use usergate_web::{Body, Object, basic_credentials, blocking, client_ip};
 
 use crate::State;
 use crate::auth::{AUDIENCE, Caller, EARLY};
-use crate::convert::{self, list_query, send_invite, token_request, token_response, user_id};
+use crate::convert::{
+    self, domo_user, list_query, send_invite, token_request, token_response, user_id,
+};
 use crate::error::{DomoError, ErrorBody, OAuthError, OAuthErrorBody};
 use crate::wire::{
     CreateBody, CreateParams, DeletedUser, DomoUser, GrantType, ListParams, TokenResponse,
@@ -130,19 +134,21 @@ pub async fn create(
     let core = state.core.clone();
     let user = blocking(move || {
         let actor = caller.actor();
-        if !invite {
-            return core.users.create(actor, new);
-        }
-        let mut batch = core
-            .users
-            .invite_batch(actor, vec![Ok(new)], BatchMode::Stop)?;
-        batch
-            .results
-            .pop()
-            .unwrap_or_else(|| Err(CoreError::Internal("empty batch".into())))
+        let user = if invite {
+            let mut batch = core
+                .users
+                .invite_batch(actor, vec![Ok(new)], BatchMode::Stop)?;
+            batch
+                .results
+                .pop()
+                .unwrap_or_else(|| Err(CoreError::Internal("empty batch".into())))?
+        } else {
+            core.users.create(actor, new)?
+        };
+        one(&core, actor, &user)
     })
     .await?;
-    Ok(HttpResponse::build(StatusCode::CREATED).json(DomoUser::from(&user)))
+    Ok(HttpResponse::build(StatusCode::CREATED).json(user))
 }
 
 /// A user; a deleted one answers `{"id","name","deleted":true}`.
@@ -162,14 +168,19 @@ pub async fn get(
 ) -> Result<HttpResponse> {
     let id = user_id(&id)?;
     let core = state.core.clone();
-    match blocking(move || core.users.get_or_deleted(caller.actor(), id)).await? {
-        Lookup::Live(user) => Ok(HttpResponse::Ok().json(DomoUser::from(&*user))),
-        Lookup::Deleted { id, name } => Ok(HttpResponse::Ok().json(DeletedUser {
-            id: id.get(),
-            name,
-            deleted: true,
-        })),
-    }
+    let found = blocking(move || {
+        let actor = caller.actor();
+        Ok(match core.users.get_or_deleted(actor, id)? {
+            Lookup::Live(user) => UserOrDeleted::User(Box::new(one(&core, actor, &user)?)),
+            Lookup::Deleted { id, name } => UserOrDeleted::Deleted(DeletedUser {
+                id: id.get(),
+                name,
+                deleted: true,
+            }),
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(found))
 }
 
 /// Users in id order, a page at a time (a bare array; `[]` past the end).
@@ -192,8 +203,11 @@ pub async fn list(
 ) -> Result<HttpResponse> {
     let query = list_query(&p)?;
     let core = state.core.clone();
-    let found = blocking(move || core.users.query(caller.actor(), &query)).await?;
-    let users: Vec<DomoUser> = found.items.iter().map(DomoUser::from).collect();
+    let users = blocking(move || {
+        let found = core.users.query(caller.actor(), &query)?;
+        rendered(&core, caller.actor(), &found.items)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(users))
 }
 
@@ -219,8 +233,31 @@ pub async fn update(
     let key = UserKey::Id(user_id(&id)?);
     let changes = convert::changes(body)?;
     let core = state.core.clone();
-    let user = blocking(move || core.users.update(caller.actor(), &key, &changes)).await?;
-    Ok(HttpResponse::Ok().json(DomoUser::from(&user)))
+    let user = blocking(move || {
+        let user = core.users.update(caller.actor(), &key, &changes)?;
+        one(&core, caller.actor(), &user)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(user))
+}
+
+/// Users as Domo shows them, each with its groups (one read for all of them).
+fn rendered(core: &Core, actor: &Actor, users: &[User]) -> CoreResult<Vec<DomoUser>> {
+    let ids: Vec<UserId> = users.iter().map(|u| u.id).collect();
+    let mut of = core.groups.groups_of(actor, &ids)?;
+    Ok(users
+        .iter()
+        .map(|u| domo_user(u, of.remove(&u.id).as_deref().unwrap_or_default()))
+        .collect())
+}
+
+/// One user as Domo shows it.
+fn one(core: &Core, actor: &Actor, user: &User) -> CoreResult<DomoUser> {
+    let mut of = core.groups.groups_of(actor, &[user.id])?;
+    Ok(domo_user(
+        user,
+        of.remove(&user.id).as_deref().unwrap_or_default(),
+    ))
 }
 
 /// Deletes a user (soft: never restorable; its email is free again). 204, no body.

@@ -175,6 +175,16 @@ pub struct ListedUser {
     /// When Domo created the user.
     #[serde(default)]
     pub created_at: Patch<Checked<String>>,
+    /// The user's groups (`[{"id", "name"}]`): it joins groups of these names.
+    #[serde(default)]
+    pub groups: Patch<Checked<Vec<ListedGroup>>>,
+}
+
+/// A group in a saved listing's `groups`: its name is what carries over (ids are the source's).
+#[derive(Debug, Deserialize)]
+pub struct ListedGroup {
+    /// The group's name.
+    pub name: String,
 }
 
 /// `sendInvite` (`true`/`false` in any case; absent means false).
@@ -239,6 +249,8 @@ pub struct DomoUser {
     /// Picture URL (when one was written, through any dialect).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
+    /// The user's groups, in group id order (`[]` when none).
+    pub groups: Vec<crate::groups::wire::UserGroup>,
 }
 
 /// What `GET /v1/users/{id}` answers: the user, or the deleted shape.

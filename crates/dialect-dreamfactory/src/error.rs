@@ -149,7 +149,9 @@ impl From<CoreError> for DfError {
                 }
             }
             CoreError::Validation(_) => DfError::bad_request("Invalid data supplied."),
-            CoreError::NotFound => DfError::new(StatusCode::NOT_FOUND, "Record not found."),
+            CoreError::NotFound | CoreError::GroupNotFound => {
+                DfError::new(StatusCode::NOT_FOUND, "Record not found.")
+            }
             CoreError::Conflict(Conflict::LastAdmin) => DfError::new(
                 StatusCode::CONFLICT,
                 "The last active admin cannot be demoted, deactivated or deleted.",

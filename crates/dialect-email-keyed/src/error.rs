@@ -50,6 +50,7 @@ fn message(text: impl Into<String>) -> ErrorBody {
 fn core_message(e: &CoreError) -> String {
     match e {
         CoreError::NotFound => "User not found.".into(),
+        CoreError::GroupNotFound => "Group not found.".into(),
         CoreError::Conflict(Conflict::DuplicateEmail) => {
             "A user with this email already exists.".into()
         }
@@ -82,6 +83,7 @@ fn core_message(e: &CoreError) -> String {
         CoreError::Conflict(Conflict::AlreadyAccepted) => {
             "The user has already accepted the invitation.".into()
         }
+        CoreError::Conflict(_) => "Conflict.".into(),
         CoreError::Validation(_) | CoreError::Internal(_) => "An unexpected error occurred.".into(),
     }
 }
@@ -134,7 +136,7 @@ impl ResponseError for ApiError {
             ApiError::Oversized(o) => o.status(),
             ApiError::Core(e) => match e {
                 CoreError::Validation(_) => StatusCode::BAD_REQUEST,
-                CoreError::NotFound => StatusCode::NOT_FOUND,
+                CoreError::NotFound | CoreError::GroupNotFound => StatusCode::NOT_FOUND,
                 CoreError::Conflict(_) => StatusCode::CONFLICT,
                 CoreError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
                 CoreError::Forbidden(_) => StatusCode::FORBIDDEN,

@@ -111,6 +111,7 @@ impl From<CoreError> for ApiError {
                 }
             }
             CoreError::NotFound => ApiError::not_found(),
+            CoreError::GroupNotFound => ApiError::new(S::NOT_FOUND, "not_found", "Group not found"),
             CoreError::Conflict(Conflict::DuplicateEmail) => ApiError {
                 field: Some("email".into()),
                 ..ApiError::new(

@@ -33,10 +33,24 @@ impl From<StoreError> for RepoError {
         match e {
             StoreError::Query(DieselError::DatabaseError(
                 DatabaseErrorKind::UniqueViolation,
-                _,
-            )) => RepoError::DuplicateEmail,
+                info,
+            )) => duplicate(info.constraint_name().unwrap_or(info.message())),
             other => RepoError::Failure(other.to_string()),
         }
+    }
+}
+
+/// Which unique index a violation hit: PostgreSQL names the index, SQLite its columns
+/// (`UNIQUE constraint failed: users.login_name_normalized`).
+fn duplicate(what: &str) -> RepoError {
+    if what.contains("login_name") {
+        RepoError::DuplicateLoginName
+    } else if what.contains("external_id") {
+        RepoError::DuplicateExternalId
+    } else if what.contains("groups") {
+        RepoError::DuplicateGroupName
+    } else {
+        RepoError::DuplicateEmail
     }
 }
 

@@ -1,5 +1,5 @@
 //! The portable diesel schema, one for both backends (only types both support: `BigInt`,
-//! `Text`, `Timestamp`). A test checks it against the migrated databases.
+//! `Bool`, `Text`, `Timestamp`). A test checks it against the migrated databases.
 
 diesel::table! {
     users (id) {
@@ -26,6 +26,30 @@ diesel::table! {
         updated_at -> Timestamp,
         last_login_at -> Nullable<Timestamp>,
         deleted_at -> Nullable<Timestamp>,
+        external_id -> Nullable<Text>,
+        login_name -> Nullable<Text>,
+        login_name_normalized -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    groups (id) {
+        id -> BigInt,
+        name -> Text,
+        name_normalized -> Text,
+        active -> Bool,
+        is_default -> Bool,
+        creator_id -> Nullable<BigInt>,
+        external_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    group_members (group_id, user_id) {
+        group_id -> BigInt,
+        user_id -> BigInt,
     }
 }
 
@@ -79,4 +103,6 @@ diesel::table! {
     }
 }
 
-diesel::allow_tables_to_appear_in_same_query!(users, revoked_tokens);
+diesel::joinable!(group_members -> groups (group_id));
+diesel::joinable!(group_members -> users (user_id));
+diesel::allow_tables_to_appear_in_same_query!(users, revoked_tokens, groups, group_members);

@@ -157,6 +157,8 @@ fn seed(store: &Store) -> Vec<User> {
             status,
             password_hash: None,
             employee_number: emp,
+            external_id: None,
+            login_name: None,
             attributes: serde_json::Map::new(),
             // Two users share a creation time, to exercise the id tie-breaker.
             now: at(1 + (i as u32 % 6), 0),

@@ -7,7 +7,7 @@ use common::{both, insert, list, open, record};
 use std::sync::Arc;
 
 use usergate_core::domain::{Role, UserId};
-use usergate_core::ports::{self, NewUserRecord, UserUpdate};
+use usergate_core::ports::{self, Inserted, NewUserRecord, UserUpdate};
 use usergate_core::{CoreError, Email, UserKey};
 use usergate_store::testdb::TestDb;
 
@@ -63,7 +63,10 @@ both!(
             Ok(inserted)
         })
         .expect("insert many");
-        assert_eq!(inserted, [true, false, true, true, false]);
+        let done: Vec<bool> = inserted.iter().map(|i| *i != Inserted::Skipped).collect();
+        assert_eq!(done, [true, false, true, true, false]);
+        assert!(matches!(inserted[0], Inserted::Live(_)));
+        assert_eq!(inserted[2], Inserted::Deleted);
         let twice = ports::read(&store, |repo| {
             Ok(repo.find(&UserKey::Email(
                 Email::parse("twice@example.com").expect("e"),

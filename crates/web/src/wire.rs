@@ -32,6 +32,24 @@ impl<'de, T: DeserializeOwned> Deserialize<'de> for Checked<T> {
     }
 }
 
+/// A boolean as lenient clients send one: a JSON boolean, or the string `"true"`/`"false"` in
+/// any case (pydomo sends `"active": "true"`, Entra `"False"`). Anything else fails, so that
+/// `Checked<Flag>` keeps it as `Invalid`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Flag(pub bool);
+
+impl<'de> Deserialize<'de> for Flag {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        match serde_json::Value::deserialize(d)? {
+            serde_json::Value::Bool(b) => Ok(Flag(b)),
+            serde_json::Value::String(s) if s.eq_ignore_ascii_case("true") => Ok(Flag(true)),
+            serde_json::Value::String(s) if s.eq_ignore_ascii_case("false") => Ok(Flag(false)),
+            _ => Err(D::Error::custom("not a boolean")),
+        }
+    }
+}
+
 /// A JSON number that is a whole number in range (`7` or `7.0`, as JSON Schema's `integer`).
 pub fn whole(n: &serde_json::Number) -> Option<i64> {
     n.as_i64().or_else(|| {
@@ -72,6 +90,17 @@ mod tests {
                 title(&format!(r#"{{"title":{wrong}}}"#)),
                 Patch::Value(Checked::Invalid)
             );
+        }
+    }
+
+    #[test]
+    fn flags_are_booleans_or_their_names_in_any_case() {
+        let flag = |json: &str| serde_json::from_str::<Checked<Flag>>(json).expect("checked");
+        assert_eq!(flag("true"), Checked::Valid(Flag(true)));
+        assert_eq!(flag(r#""False""#), Checked::Valid(Flag(false)));
+        assert_eq!(flag(r#""TRUE""#), Checked::Valid(Flag(true)));
+        for wrong in ["1", r#""yes""#, "[]", "\"\""] {
+            assert_eq!(flag(wrong), Checked::Invalid, "{wrong}");
         }
     }
 

@@ -8,13 +8,14 @@ use serde::de::IgnoredAny;
 use serde_json::{Map, Value, json};
 
 use super::{ImportRecord, Position, Rejection, parse_time};
-use crate::domain::{Email, Role, Status};
+use crate::domain::{Email, LoginName, Role, Status};
 use crate::error::Problem;
+use crate::group::GroupName;
 use crate::ports::Exported;
 use crate::user::{NewUser, Profile};
 
 /// The fields of the format, in their column order.
-pub const COLUMNS: [&str; 21] = [
+pub const COLUMNS: [&str; 24] = [
     "id",
     "email",
     "name",
@@ -30,6 +31,9 @@ pub const COLUMNS: [&str; 21] = [
     "role",
     "status",
     "employee_number",
+    "external_id",
+    "login_name",
+    "groups",
     "attributes",
     "password_hash",
     "created_at",
@@ -108,6 +112,15 @@ pub struct Row {
     /// A whole number, or a string of digits.
     #[serde(default)]
     pub employee_number: Cell,
+    /// The identity provider's id, as written.
+    #[serde(default)]
+    pub external_id: Cell,
+    /// A login name that is not an address.
+    #[serde(default)]
+    pub login_name: Cell,
+    /// The names of the user's groups: a JSON array of strings, or its text.
+    #[serde(default)]
+    pub groups: Cell,
     /// A JSON object, or its text.
     #[serde(default)]
     pub attributes: Cell,
@@ -172,6 +185,29 @@ impl Problems<'_> {
             );
         }
         t
+    }
+
+    /// Group names: a JSON array of strings (in a CSV cell, its text), each a valid name.
+    fn groups(&mut self, cell: Cell) -> Vec<GroupName> {
+        let list = match cell {
+            Cell::Empty => return Vec::new(),
+            Cell::Json(v) => v,
+            Cell::Text(s) => serde_json::from_str(&s).unwrap_or(Value::Null),
+        };
+        let names: Option<Vec<GroupName>> = match list {
+            Value::Array(items) => items
+                .iter()
+                .map(|i| i.as_str().and_then(|n| GroupName::parse(n).ok()))
+                .collect(),
+            _ => None,
+        };
+        names.unwrap_or_else(|| {
+            self.reject(
+                "groups",
+                "not a JSON array of group names (a role's name is none)",
+            );
+            Vec::new()
+        })
     }
 
     fn one_of<T: std::str::FromStr>(
@@ -265,6 +301,22 @@ impl Row {
                 Map::new()
             }
         };
+        let external_id = p.text("external_id", self.external_id);
+        if let Some(Err(e)) = external_id.as_deref().map(crate::domain::external_id) {
+            p.reject("external_id", e.problem.to_string());
+        }
+        let login_name = match p
+            .text("login_name", self.login_name)
+            .map(|n| LoginName::parse(&n))
+        {
+            None => None,
+            Some(Ok(n)) => Some(n),
+            Some(Err(e)) => {
+                p.reject("login_name", e.problem.to_string());
+                None
+            }
+        };
+        let groups = p.groups(self.groups);
         let created_at = p.time("created_at", self.created_at);
         let deleted_at = p.time("deleted_at", self.deleted_at);
         match email {
@@ -276,9 +328,12 @@ impl Row {
                     role,
                     status,
                     employee_number,
+                    external_id,
+                    login_name,
                     attributes,
                     ..NewUser::new(email)
                 },
+                groups,
                 password_hash,
                 created_at,
                 deleted_at,
@@ -306,6 +361,12 @@ pub fn columns(e: &Exported) -> Map<String, Value> {
     fields.insert("role".into(), json!(u.role.as_str()));
     fields.insert("status".into(), json!(u.status.as_str()));
     fields.insert("employee_number".into(), json!(u.employee_number));
+    fields.insert("external_id".into(), json!(u.external_id));
+    fields.insert(
+        "login_name".into(),
+        json!(u.login_name.as_ref().map(LoginName::as_str)),
+    );
+    fields.insert("groups".into(), json!(e.groups));
     fields.insert("attributes".into(), Value::Object(u.attributes.clone()));
     fields.insert("password_hash".into(), json!(e.password_hash));
     fields.insert("created_at".into(), time(Some(u.created_at)));
@@ -335,6 +396,8 @@ mod tests {
             status: Status::Suspended,
             has_password: true,
             employee_number: Some(12),
+            external_id: Some("00u1Ab".into()),
+            login_name: Some(LoginName::parse("jdoe").expect("login name")),
             attributes: Map::new(),
             credentials_version: 1,
             created_at: parse_time("2026-01-02T03:04:05.123456Z").expect("time"),
@@ -345,6 +408,7 @@ mod tests {
             user,
             password_hash: None,
             deleted_at: None,
+            groups: vec!["Sales".into(), "Ops, \"EU\"".into()],
         });
         let keys: Vec<&str> = fields.keys().map(String::as_str).collect();
         assert_eq!(keys, COLUMNS);
@@ -365,6 +429,13 @@ mod tests {
             assert_eq!(back.user.role, Role::Editor);
             assert_eq!(back.user.status, Status::Suspended);
             assert_eq!(back.user.employee_number, Some(12));
+            assert_eq!(back.user.external_id.as_deref(), Some("00u1Ab"));
+            assert_eq!(
+                back.user.login_name.as_ref().map(LoginName::as_str),
+                Some("jdoe")
+            );
+            let groups: Vec<&str> = back.groups.iter().map(GroupName::as_str).collect();
+            assert_eq!(groups, ["Sales", "Ops, \"EU\""]);
             assert_eq!(back.created_at, parse_time("2026-01-02T03:04:05.123456Z"));
         }
     }
@@ -379,6 +450,8 @@ mod tests {
             "attributes": "[1]",
             "created_at": "yesterday",
             "title": 5,
+            "login_name": "a@b.example",
+            "groups": "[\"Admin\"]",
             "colour": "blue",
         }));
         let at = Position { line: 9, record: 4 };
@@ -393,6 +466,8 @@ mod tests {
                 "created_at",
                 "email",
                 "employee_number",
+                "groups",
+                "login_name",
                 "role",
                 "status",
                 "title"

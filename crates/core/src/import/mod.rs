@@ -13,7 +13,7 @@
 
 mod format;
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::hash::{BuildHasher, RandomState};
 
 use chrono::NaiveDateTime;
@@ -21,9 +21,11 @@ use chrono::NaiveDateTime;
 use crate::access::{Actor, AdminGrant, require_admin};
 use crate::domain::{Coarse, UserId};
 use crate::error::{Conflict, CoreError, CoreResult, Denied, FieldError};
+use crate::group::GroupId;
+use crate::groups::join_named;
 use crate::hashes;
 use crate::patch::Patch;
-use crate::ports::{self, NewUserRecord, UserRepo};
+use crate::ports::{self, Inserted, NewUserRecord, Repos};
 use crate::user::{NewUser, ProfileChanges, UserChanges, UserKey};
 use crate::users::{Prepared, UserService, no_guard, update_in};
 
@@ -54,6 +56,9 @@ pub struct ImportRecord {
     /// When the source deleted the user: it is imported deleted (an export with
     /// `--include-deleted`), invisible everywhere as any deleted user.
     pub deleted_at: Option<NaiveDateTime>,
+    /// The groups the user joins (each created, active and not default, if no group has its
+    /// name); a deleted user joins none.
+    pub groups: Vec<crate::group::GroupName>,
 }
 
 /// A time as import files write it: RFC 3339, or `YYYY-MM-DD HH:MM:SS` with an optional
@@ -198,14 +203,32 @@ impl<'a> Import<'a> {
         let result = self.users.store.write(&mut |repo| {
             let rows: Vec<&NewUserRecord> = records.iter().map(|(_, r)| r).collect();
             let inserted = repo.insert_many(&rows)?;
+            // The new live users join the default groups and their own, in the batch's
+            // transaction.
+            let joining: Vec<(UserId, &ImportRecord)> = records
+                .iter()
+                .zip(&inserted)
+                .filter_map(|((record, _), done)| match done {
+                    Inserted::Live(id) => Some((*id, record)),
+                    Inserted::Deleted | Inserted::Skipped => None,
+                })
+                .collect();
+            if !joining.is_empty() {
+                let ids: Vec<UserId> = joining.iter().map(|(id, _)| *id).collect();
+                repo.join_default_groups(&ids)?;
+            }
+            let mut known = BTreeMap::new();
+            for (id, record) in &joining {
+                join_named(repo, *id, &record.groups, &mut known, now)?;
+            }
             let mut done = tally;
             let mut rejected = Vec::new();
-            for ((record, row), fresh) in records.iter().zip(inserted) {
+            for ((record, row), fresh) in records.iter().zip(&inserted) {
                 let earlier = self.seen.as_ref().is_some_and(|(state, seen)| {
                     row.deleted_at.is_none()
                         && seen.contains(&state.hash_one(&row.email_normalized))
                 });
-                if fresh && !earlier {
+                if *fresh != Inserted::Skipped && !earlier {
                     done.created += 1;
                     continue;
                 }
@@ -223,7 +246,7 @@ impl<'a> Import<'a> {
                     // In a dry run an earlier record of the file is not in the store: updating
                     // it is what the import would do.
                     OnConflict::Update if earlier => done.updated += 1,
-                    OnConflict::Update => match self.update(repo, record, row, now) {
+                    OnConflict::Update => match self.update(repo, record, row, &mut known, now) {
                         Ok(()) => done.updated += 1,
                         Err(e @ CoreError::Internal(_)) => return Err(e),
                         Err(e) => {
@@ -309,9 +332,10 @@ impl<'a> Import<'a> {
     /// Changes the live user with the record's email to the record's values.
     fn update(
         &self,
-        repo: &mut dyn UserRepo,
+        repo: &mut dyn Repos,
         record: &ImportRecord,
         row: &NewUserRecord,
+        known: &mut BTreeMap<String, GroupId>,
         now: NaiveDateTime,
     ) -> CoreResult<()> {
         // The same hash again is no password change (it would kill the user's tokens).
@@ -328,11 +352,14 @@ impl<'a> Import<'a> {
             profile: ProfileChanges::setting(&row.profile),
             attributes: row.attributes.clone(),
             employee_number: Patch::set_if(row.employee_number),
+            external_id: Patch::set_if(row.external_id.clone()),
+            login_name: Patch::set_if(row.login_name.clone()),
             ..UserChanges::default()
         };
         let key = UserKey::Email(record.user.email.clone());
         let prepared = Prepared { changes, hash };
-        update_in(repo, self.grant, &key, &prepared, &no_guard, now).map(drop)
+        let user = update_in(repo, self.grant, &key, &prepared, &no_guard, now)?;
+        join_named(repo, user.id, &record.groups, known, now)
     }
 }
 

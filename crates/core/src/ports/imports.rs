@@ -53,6 +53,8 @@ pub struct Exported {
     pub password_hash: Option<String>,
     /// When it was deleted, for a deleted user.
     pub deleted_at: Option<NaiveDateTime>,
+    /// The names of its groups, in group id order.
+    pub groups: Vec<String>,
 }
 
 /// Import checkpoints and export pages inside one transaction.

@@ -2,12 +2,13 @@
 //! in-memory double in core's own tests).
 //!
 //! Architecture invariant: this module depends on domain types only (`domain`, `user`, `query`,
-//! `patch`, `error`), never on a service. A unit of work gets one [`Repos`]: the users, tokens,
-//! codes, machine credentials and imports ports of one transaction; each service function
+//! `patch`, `error`), never on a service. A unit of work gets one [`Repos`]: the users, groups,
+//! tokens, codes, machine credentials and imports ports of one transaction; each service function
 //! takes the narrowest port it needs.
 
 mod codes;
 mod credentials;
+mod groups;
 mod imports;
 mod tokens;
 mod users;
@@ -20,9 +21,10 @@ use crate::error::CoreError;
 
 pub use codes::{CodePurpose, CodeRecord, CodeRepo};
 pub use credentials::{CredentialKind, CredentialRecord, CredentialRepo, MachineCredential};
+pub use groups::{GroupRepo, GroupUpdate, NewGroupRecord};
 pub use imports::{Checkpoint, Exported, ImportRepo, Tally};
 pub use tokens::TokenRepo;
-pub use users::{Credentials, NewUserRecord, PrincipalRecord, UserRepo, UserUpdate};
+pub use users::{Credentials, Inserted, NewUserRecord, PrincipalRecord, UserRepo, UserUpdate};
 
 /// What a store can fail with, as core needs to tell it apart.
 #[derive(Debug, thiserror::Error)]
@@ -30,6 +32,15 @@ pub enum RepoError {
     /// A non-deleted user already has this normalised email (the database's unique index).
     #[error("duplicate email")]
     DuplicateEmail,
+    /// A non-deleted user already has this normalised login name.
+    #[error("duplicate login name")]
+    DuplicateLoginName,
+    /// A non-deleted user already has this external id.
+    #[error("duplicate external id")]
+    DuplicateExternalId,
+    /// A group already has this normalised name.
+    #[error("duplicate group name")]
+    DuplicateGroupName,
     /// Any other storage failure; the text is for the log.
     #[error("storage failure: {0}")]
     Failure(String),
@@ -37,19 +48,24 @@ pub enum RepoError {
 
 impl From<RepoError> for CoreError {
     fn from(e: RepoError) -> Self {
+        use crate::error::Conflict;
         match e {
-            RepoError::DuplicateEmail => {
-                CoreError::Conflict(crate::error::Conflict::DuplicateEmail)
-            }
+            RepoError::DuplicateEmail => CoreError::Conflict(Conflict::DuplicateEmail),
+            RepoError::DuplicateLoginName => CoreError::Conflict(Conflict::DuplicateLoginName),
+            RepoError::DuplicateExternalId => CoreError::Conflict(Conflict::DuplicateExternalId),
+            RepoError::DuplicateGroupName => CoreError::Conflict(Conflict::DuplicateGroupName),
             RepoError::Failure(cause) => CoreError::Internal(cause),
         }
     }
 }
 
 /// Every port of one transaction.
-pub trait Repos: UserRepo + TokenRepo + CodeRepo + CredentialRepo + ImportRepo {}
+pub trait Repos: UserRepo + GroupRepo + TokenRepo + CodeRepo + CredentialRepo + ImportRepo {}
 
-impl<T: UserRepo + TokenRepo + CodeRepo + CredentialRepo + ImportRepo + ?Sized> Repos for T {}
+impl<T> Repos for T where
+    T: UserRepo + GroupRepo + TokenRepo + CodeRepo + CredentialRepo + ImportRepo + ?Sized
+{
+}
 
 /// A unit of work against the ports of one transaction; it returns its result through what it
 /// captures.

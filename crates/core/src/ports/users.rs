@@ -2,7 +2,7 @@
 
 use chrono::NaiveDateTime;
 
-use crate::domain::{Role, Status, UserId};
+use crate::domain::{LoginName, Role, Status, UserId};
 use crate::patch::Patch;
 use crate::query::{Found, Query};
 use crate::user::{Profile, ProfileChanges, User, UserKey};
@@ -28,6 +28,10 @@ pub struct NewUserRecord {
     pub password_hash: Option<String>,
     /// Domo's employee number.
     pub employee_number: Option<i64>,
+    /// The identity provider's id.
+    pub external_id: Option<String>,
+    /// Login name.
+    pub login_name: Option<LoginName>,
     /// JSON object of dialect fields.
     pub attributes: serde_json::Map<String, serde_json::Value>,
     /// Creation time.
@@ -55,6 +59,10 @@ pub struct UserUpdate {
     pub attributes: Option<serde_json::Map<String, serde_json::Value>>,
     /// Set or clear the employee number.
     pub employee_number: Patch<i64>,
+    /// Set or clear the external id.
+    pub external_id: Patch<String>,
+    /// Set or clear the login name.
+    pub login_name: Patch<LoginName>,
     /// Soft-delete at this time.
     pub deleted_at: Option<NaiveDateTime>,
     /// Kill every token issued so far (`credentials_version += 1`).
@@ -63,6 +71,18 @@ pub struct UserUpdate {
     pub last_login_at: Option<NaiveDateTime>,
     /// Set `updated_at` (every change but a login record).
     pub updated_at: Option<NaiveDateTime>,
+}
+
+/// What became of one user of [`UserRepo::insert_many`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Inserted {
+    /// Inserted live, with this id.
+    Live(UserId),
+    /// Inserted soft-deleted.
+    Deleted,
+    /// Not inserted: a live user, maybe an earlier one of the same call, already has its
+    /// email, login name or external id.
+    Skipped,
 }
 
 /// What authentication needs about a user, including its hash. Never leaves core.
@@ -99,13 +119,12 @@ pub struct PrincipalRecord {
 /// [`UserRepo::principal`] and [`UserRepo::find_including_deleted`], which say so.
 pub trait UserRepo {
     /// Inserts a user; a duplicate normalised email among non-deleted users is
-    /// [`RepoError::DuplicateEmail`].
+    /// [`RepoError::DuplicateEmail`] (a login name, an external id: their own errors).
     fn insert(&mut self, user: &NewUserRecord) -> Result<User, RepoError>;
     /// Inserts users in bulk (a statement for the deleted ones, then one for the live ones, in
-    /// their order); per user, whether it was inserted (`false`: a live user, maybe an earlier
-    /// one of the same call, already has its email). Nothing fails on a duplicate, so the
+    /// their order); per user, what became of it. Nothing fails on a duplicate, so the
     /// transaction goes on.
-    fn insert_many(&mut self, users: &[&NewUserRecord]) -> Result<Vec<bool>, RepoError>;
+    fn insert_many(&mut self, users: &[&NewUserRecord]) -> Result<Vec<Inserted>, RepoError>;
     /// A non-deleted user by id or email.
     fn find(&mut self, key: &UserKey) -> Result<Option<User>, RepoError>;
     /// A user by id whether soft-deleted or not (`true` when deleted); purged rows are gone.

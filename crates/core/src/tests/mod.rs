@@ -3,6 +3,7 @@
 
 mod architecture;
 mod credential_cache;
+mod groups;
 mod invitations;
 mod machine_credentials;
 mod rules;

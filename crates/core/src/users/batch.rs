@@ -7,7 +7,7 @@ use crate::ports::{self, NewUserRecord, Repos};
 use crate::user::{NewUser, User, UserChanges, UserKey};
 
 use super::UserService;
-use super::rules::{Prepared, delete_in, update_in};
+use super::rules::{Prepared, delete_in, insert_in, update_in};
 
 /// How a batch treats a failing record (DreamFactory's `continue` and `rollback`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,7 +49,7 @@ impl UserService {
             .into_iter()
             .map(|i| i.and_then(|new| self.record(new)))
             .collect();
-        self.run_batch(records, mode, |repo, record| Ok(repo.insert(record)?))
+        self.run_batch(records, mode, insert_in)
     }
 
     /// Changes users, as `mode` says; `guard` may refuse a target inside the transaction (an

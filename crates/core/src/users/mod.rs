@@ -12,6 +12,7 @@ use crate::domain::{Password, UserId};
 use crate::error::{Conflict, CoreError, CoreResult, Problem};
 use crate::mail::MailSettings;
 use crate::password::PasswordHasher;
+use crate::patch::Patch;
 use crate::ports::{self, Clock, NewUserRecord, UserStore, UserUpdate};
 use crate::query::{Cond, Direction, Field, Found, Query};
 use crate::secret::SecretDigest;
@@ -19,7 +20,7 @@ use crate::user::{NewUser, Page, User, UserChanges, UserKey};
 
 pub(crate) use batch::no_guard;
 pub use batch::{Batch, BatchMode, Guard};
-pub(crate) use rules::{Prepared, found, update_in};
+pub(crate) use rules::{Prepared, found, insert_in, update_in};
 use rules::{delete_in, no_nul};
 
 /// Creates, reads, changes and deletes users.
@@ -54,7 +55,7 @@ impl UserService {
     pub fn create(&self, actor: &Actor, new: NewUser) -> CoreResult<User> {
         require_admin(actor)?;
         let record = self.record(new)?;
-        ports::write(&*self.store, |repo| Ok(repo.insert(&record)?))
+        ports::write(&*self.store, |repo| insert_in(repo, &record))
     }
 
     /// The row for a new user: derived name, hashed password, creation time.
@@ -78,6 +79,13 @@ impl UserService {
             status: new.status,
             password_hash,
             employee_number: new.employee_number,
+            external_id: new
+                .external_id
+                .as_deref()
+                .map(crate::domain::external_id)
+                .transpose()
+                .map_err(|e| CoreError::Validation(vec![e]))?,
+            login_name: new.login_name,
             attributes: new.attributes,
             now: self.clock.now(),
             deleted_at: None,
@@ -153,6 +161,9 @@ impl UserService {
         {
             return Err(CoreError::invalid("name", Problem::Required));
         }
+        if let Patch::Value(id) = &changes.external_id {
+            crate::domain::external_id(id).map_err(|e| CoreError::Validation(vec![e]))?;
+        }
         Ok(Prepared {
             hash: changes
                 .password
@@ -223,7 +234,7 @@ impl UserService {
             if repo.any_admin()? {
                 return Ok(None);
             }
-            Ok(Some(repo.insert(&record)?))
+            insert_in(repo, &record).map(Some)
         })
     }
 }

@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 
 use crate::access::AdminGrant;
 use crate::error::{Conflict, CoreError, CoreResult, Denied, Problem};
-use crate::ports::{UserRepo, UserUpdate};
+use crate::ports::{NewUserRecord, Repos, UserRepo, UserUpdate};
 use crate::user::{User, UserChanges, UserKey};
 
 use super::Guard;
@@ -65,6 +65,11 @@ pub(crate) fn update_in(
     let employee_number = changes
         .employee_number
         .against(user.employee_number.as_ref());
+    let external_id = changes
+        .external_id
+        .clone()
+        .against(user.external_id.as_ref());
+    let login_name = changes.login_name.clone().against(user.login_name.as_ref());
     let after = User {
         role: role.unwrap_or(user.role),
         status: status.unwrap_or(user.status),
@@ -83,6 +88,8 @@ pub(crate) fn update_in(
         profile,
         attributes,
         employee_number,
+        external_id,
+        login_name,
         updated_at: Some(now),
         ..UserUpdate::default()
     };
@@ -94,7 +101,7 @@ pub(crate) fn update_in(
 
 /// One soft delete inside a transaction; returns the user as it was.
 pub(crate) fn delete_in(
-    repo: &mut dyn UserRepo,
+    repo: &mut dyn Repos,
     grant: AdminGrant,
     key: &UserKey,
     guard: &Guard<'_>,
@@ -116,6 +123,7 @@ pub(crate) fn delete_in(
         ..UserUpdate::default()
     };
     repo.update(user.id, &update)?;
+    repo.leave_groups(user.id)?;
     Ok(user)
 }
 
@@ -149,4 +157,13 @@ fn is_noop(u: &UserUpdate) -> bool {
         && u.profile.is_empty()
         && u.attributes.is_none()
         && u.employee_number.is_absent()
+        && u.external_id.is_absent()
+        && u.login_name.is_absent()
+}
+
+/// Inserts a user, who joins every active default group in the same transaction.
+pub(crate) fn insert_in(repo: &mut dyn Repos, record: &NewUserRecord) -> CoreResult<User> {
+    let user = repo.insert(record)?;
+    repo.join_default_groups(&[user.id])?;
+    Ok(user)
 }

@@ -249,6 +249,7 @@ pub fn import_record(record: Value, role: Role, at: Position) -> CoreResult<Impo
         password_hash: None,
         created_at,
         deleted_at: None,
+        groups: Vec::new(),
     })
 }
 

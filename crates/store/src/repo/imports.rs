@@ -1,9 +1,12 @@
 //! The imports port: `import_runs` rows, and export pages of `users`.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use usergate_core::domain::UserId;
-use usergate_core::ports::{Checkpoint, Exported, ImportRepo, RepoError, Tally};
+use usergate_core::ports::{Checkpoint, Exported, GroupRepo, ImportRepo, RepoError, Tally};
+use usergate_core::user::User;
 
 use super::{Repo, UserRow};
 use crate::error::Db;
@@ -81,11 +84,18 @@ impl ImportRepo for Repo<'_> {
             query = query.filter(users::deleted_at.is_null());
         }
         let rows: Vec<UserRow> = query.load(self.0).db()?;
+        let ids: Vec<UserId> = rows.iter().map(|r| UserId::new(r.id)).collect();
+        let mut groups: HashMap<UserId, Vec<String>> = HashMap::new();
+        for (user, group) in self.groups_of(&ids)? {
+            groups.entry(user).or_default().push(group.name);
+        }
         rows.into_iter()
             .map(|r| {
                 let (password_hash, deleted_at) = (r.password_hash.clone(), r.deleted_at);
+                let user: User = r.try_into()?;
                 Ok(Exported {
-                    user: r.try_into()?,
+                    groups: groups.remove(&user.id).unwrap_or_default(),
+                    user,
                     password_hash,
                     deleted_at,
                 })

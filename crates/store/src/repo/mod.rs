@@ -1,15 +1,16 @@
 //! The core's ports over one connection, inside whatever transaction the caller runs: one
-//! file per port (users, tokens, codes, machine credentials, imports).
+//! file per port (users, groups, tokens, codes, machine credentials, imports).
 
 mod codes;
 mod credentials;
+mod groups;
 mod imports;
 mod tokens;
 mod users;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use usergate_core::domain::{Email, UserId};
+use usergate_core::domain::{Email, LoginName, UserId};
 use usergate_core::ports::{PrincipalRecord, RepoError};
 use usergate_core::user::{Profile, User};
 
@@ -47,6 +48,9 @@ struct UserRow {
     last_login_at: Option<NaiveDateTime>,
     /// Lookups filter on it in SQL; exports read it.
     deleted_at: Option<NaiveDateTime>,
+    external_id: Option<String>,
+    login_name: Option<String>,
+    login_name_normalized: Option<String>,
 }
 
 impl TryFrom<UserRow> for User {
@@ -78,6 +82,11 @@ impl TryFrom<UserRow> for User {
             status: r.status.parse().map_err(|_| corrupt("status"))?,
             has_password: r.password_hash.is_some(),
             employee_number: r.employee_number,
+            external_id: r.external_id,
+            login_name: r
+                .login_name
+                .zip(r.login_name_normalized)
+                .map(|(name, normalized)| LoginName::from_trusted(name, normalized)),
             attributes,
             credentials_version: r.credentials_version,
             created_at: r.created_at,

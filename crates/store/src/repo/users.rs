@@ -2,10 +2,11 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use usergate_core::domain::{Role, Status, UserId};
+use usergate_core::domain::{LoginName, Role, Status, UserId};
 use usergate_core::patch::Patch;
 use usergate_core::ports::{
-    CodeRepo, Credentials, NewUserRecord, PrincipalRecord, RepoError, UserRepo, UserUpdate,
+    CodeRepo, Credentials, Inserted, NewUserRecord, PrincipalRecord, RepoError, UserRepo,
+    UserUpdate,
 };
 use usergate_core::query::{Found, Query};
 use usergate_core::user::{User, UserKey};
@@ -42,6 +43,9 @@ struct NewRow<'a> {
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
     deleted_at: Option<NaiveDateTime>,
+    external_id: Option<&'a str>,
+    login_name: Option<&'a str>,
+    login_name_normalized: Option<&'a str>,
 }
 
 impl<'a> NewRow<'a> {
@@ -69,6 +73,9 @@ impl<'a> NewRow<'a> {
             created_at: u.now,
             updated_at: u.now,
             deleted_at: u.deleted_at,
+            external_id: u.external_id.as_deref(),
+            login_name: u.login_name.as_ref().map(LoginName::as_str),
+            login_name_normalized: u.login_name.as_ref().map(LoginName::normalized),
         }
     }
 }
@@ -82,19 +89,23 @@ fn insert_rows(conn: &mut DbConnection, rows: &[NewRow<'_>]) -> QueryResult<usiz
     }
 }
 
-/// Inserts rows in one statement, skipping each whose address a live user (or an earlier row)
-/// has; returns the normalised addresses inserted.
-fn insert_rows_or_skip(conn: &mut DbConnection, rows: &[NewRow<'_>]) -> QueryResult<Vec<String>> {
+/// Inserts rows in one statement, skipping each whose address, login name or external id a
+/// live user (or an earlier row) has; returns the ids and normalised addresses inserted.
+fn insert_rows_or_skip(
+    conn: &mut DbConnection,
+    rows: &[NewRow<'_>],
+) -> QueryResult<Vec<(i64, String)>> {
+    let returned = (users::id, users::email_normalized);
     match conn {
         DbConnection::Pg(c) => diesel::insert_into(users::table)
             .values(rows)
             .on_conflict_do_nothing()
-            .returning(users::email_normalized)
+            .returning(returned)
             .get_results(c),
         DbConnection::Sqlite(c) => diesel::insert_into(users::table)
             .values(rows)
             .on_conflict_do_nothing()
-            .returning(users::email_normalized)
+            .returning(returned)
             .get_results(c),
     }
 }
@@ -123,6 +134,9 @@ struct Changes<'a> {
     deleted_at: Option<NaiveDateTime>,
     last_login_at: Option<NaiveDateTime>,
     updated_at: Option<NaiveDateTime>,
+    external_id: Option<Option<&'a str>>,
+    login_name: Option<Option<&'a str>>,
+    login_name_normalized: Option<Option<&'a str>>,
 }
 
 type Credential = (i64, Option<String>, String, String, i64);
@@ -172,7 +186,7 @@ fn column<T>(change: Patch<T>) -> Option<Option<T>> {
     }
 }
 
-fn text(change: &Patch<String>) -> Option<Option<&str>> {
+pub(super) fn text(change: &Patch<String>) -> Option<Option<&str>> {
     column(change.as_ref().map(String::as_str))
 }
 
@@ -187,7 +201,7 @@ impl UserRepo for Repo<'_> {
         inserted.try_into()
     }
 
-    fn insert_many(&mut self, many: &[&NewUserRecord]) -> Result<Vec<bool>, RepoError> {
+    fn insert_many(&mut self, many: &[&NewUserRecord]) -> Result<Vec<Inserted>, RepoError> {
         let (deleted, live): (Vec<NewRow<'_>>, Vec<NewRow<'_>>) = many
             .iter()
             .map(|u| NewRow::of(u))
@@ -196,17 +210,24 @@ impl UserRepo for Repo<'_> {
             insert_rows(self.0, &deleted).db()?;
         }
         // Each live address the statement inserted, once: the first record with it.
-        let mut inserted: std::collections::HashSet<String> = if live.is_empty() {
+        let mut inserted: std::collections::HashMap<String, i64> = if live.is_empty() {
             Default::default()
         } else {
             insert_rows_or_skip(self.0, &live)
                 .db()?
                 .into_iter()
+                .map(|(id, email)| (email, id))
                 .collect()
         };
         Ok(many
             .iter()
-            .map(|u| u.deleted_at.is_some() || inserted.remove(&u.email_normalized))
+            .map(
+                |u| match (u.deleted_at, inserted.remove(&u.email_normalized)) {
+                    (Some(_), _) => Inserted::Deleted,
+                    (None, Some(id)) => Inserted::Live(UserId::new(id)),
+                    (None, None) => Inserted::Skipped,
+                },
+            )
             .collect())
     }
 
@@ -219,6 +240,10 @@ impl UserRepo for Repo<'_> {
             UserKey::Email(e) => live
                 .filter(users::email_normalized.eq(e.normalized()))
                 .first(self.0),
+            UserKey::LoginName(n) => live
+                .filter(users::login_name_normalized.eq(n.normalized()))
+                .first(self.0),
+            UserKey::ExternalId(x) => live.filter(users::external_id.eq(x)).first(self.0),
         }
         .optional()
         .db()?;
@@ -279,6 +304,9 @@ impl UserRepo for Repo<'_> {
             deleted_at: u.deleted_at,
             last_login_at: u.last_login_at,
             updated_at: u.updated_at,
+            external_id: text(&u.external_id),
+            login_name: column(u.login_name.as_ref().map(LoginName::as_str)),
+            login_name_normalized: column(u.login_name.as_ref().map(LoginName::normalized)),
         };
         let target = users::table
             .filter(users::id.eq(id.get()))

@@ -26,6 +26,8 @@ pub fn record(email: &str) -> NewUserRecord {
         status: Status::Active,
         password_hash: Some("$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2g".into()),
         employee_number: Some(7),
+        external_id: None,
+        login_name: None,
         attributes: serde_json::Map::new(),
         now: NaiveDate::from_ymd_opt(2026, 1, 2)
             .and_then(|d| d.and_hms_micro_opt(3, 4, 5, 123_456))

@@ -1,16 +1,18 @@
 //! An in-memory [`UserStore`] for core's unit tests: transactions work on a copy that is kept
 //! only when the work succeeds, like a real database.
 
+mod groups;
+
 use std::sync::Mutex;
 
 use chrono::NaiveDateTime;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::domain::{Email, Role, Status, UserId};
+use crate::domain::{Email, LoginName, Role, Status, UserId};
 use crate::error::CoreError;
 use crate::ports::{
     Checkpoint, CodeRecord, CodeRepo, CredentialKind, CredentialRecord, CredentialRepo,
-    Credentials, Exported, ImportRepo, MachineCredential, NewUserRecord, PrincipalRecord,
+    Credentials, Exported, ImportRepo, Inserted, MachineCredential, NewUserRecord, PrincipalRecord,
     RepoError, TokenRepo, UserRepo, UserStore, UserUpdate, Work,
 };
 use crate::query::{Found, Query, reference};
@@ -30,6 +32,7 @@ struct State {
     codes: Vec<CodeRecord>,
     credentials: Vec<CredentialRecord>,
     imports: Vec<Checkpoint>,
+    groups: Vec<groups::GroupRow>,
 }
 
 #[derive(Default)]
@@ -44,6 +47,7 @@ struct Tx<'a> {
     codes: &'a mut Vec<CodeRecord>,
     credentials: &'a mut Vec<CredentialRecord>,
     imports: &'a mut Vec<Checkpoint>,
+    groups: &'a mut Vec<groups::GroupRow>,
 }
 
 impl UserStore for MemoryStore {
@@ -57,6 +61,7 @@ impl UserStore for MemoryStore {
             codes: &mut copy.codes,
             credentials: &mut copy.credentials,
             imports: &mut copy.imports,
+            groups: &mut copy.groups,
         })?;
         *state = copy;
         Ok(())
@@ -70,6 +75,7 @@ impl UserStore for MemoryStore {
             codes: &mut copy.codes,
             credentials: &mut copy.credentials,
             imports: &mut copy.imports,
+            groups: &mut copy.groups,
         })
     }
 }
@@ -89,16 +95,42 @@ impl Tx<'_> {
     fn live(&mut self) -> impl Iterator<Item = &mut Row> {
         self.rows.iter_mut().filter(|r| !r.deleted)
     }
+
+    /// The unique indexes among live users (other than `except`).
+    fn unique(
+        &mut self,
+        except: Option<UserId>,
+        email: Option<&str>,
+        login_name: Option<&str>,
+        external_id: Option<&str>,
+    ) -> Result<(), RepoError> {
+        for r in self.live().filter(|r| Some(r.user.id) != except) {
+            let u = &r.user;
+            if email.is_some_and(|e| u.email.normalized() == e) {
+                return Err(RepoError::DuplicateEmail);
+            }
+            if login_name.is_some()
+                && u.login_name.as_ref().map(LoginName::normalized) == login_name
+            {
+                return Err(RepoError::DuplicateLoginName);
+            }
+            if external_id.is_some() && u.external_id.as_deref() == external_id {
+                return Err(RepoError::DuplicateExternalId);
+            }
+        }
+        Ok(())
+    }
 }
 
 impl UserRepo for Tx<'_> {
     fn insert(&mut self, new: &NewUserRecord) -> Result<User, RepoError> {
-        if new.deleted_at.is_none()
-            && self
-                .live()
-                .any(|r| r.user.email.normalized() == new.email_normalized)
-        {
-            return Err(RepoError::DuplicateEmail);
+        if new.deleted_at.is_none() {
+            self.unique(
+                None,
+                Some(&new.email_normalized),
+                new.login_name.as_ref().map(LoginName::normalized),
+                new.external_id.as_deref(),
+            )?;
         }
         let id = UserId::new(self.rows.len() as i64 + 1);
         let user = User {
@@ -110,6 +142,8 @@ impl UserRepo for Tx<'_> {
             status: new.status,
             has_password: new.password_hash.is_some(),
             employee_number: new.employee_number,
+            external_id: new.external_id.clone(),
+            login_name: new.login_name.clone(),
             attributes: new.attributes.clone(),
             credentials_version: 1,
             created_at: new.now,
@@ -124,12 +158,17 @@ impl UserRepo for Tx<'_> {
         Ok(user)
     }
 
-    fn insert_many(&mut self, users: &[&NewUserRecord]) -> Result<Vec<bool>, RepoError> {
+    fn insert_many(&mut self, users: &[&NewUserRecord]) -> Result<Vec<Inserted>, RepoError> {
         users
             .iter()
             .map(|u| match self.insert(u) {
-                Ok(_) => Ok(true),
-                Err(RepoError::DuplicateEmail) => Ok(false),
+                Ok(_) if u.deleted_at.is_some() => Ok(Inserted::Deleted),
+                Ok(user) => Ok(Inserted::Live(user.id)),
+                Err(
+                    RepoError::DuplicateEmail
+                    | RepoError::DuplicateLoginName
+                    | RepoError::DuplicateExternalId,
+                ) => Ok(Inserted::Skipped),
                 Err(e) => Err(e),
             })
             .collect()
@@ -141,6 +180,12 @@ impl UserRepo for Tx<'_> {
             .find(|r| match key {
                 UserKey::Id(id) => r.user.id == *id,
                 UserKey::Email(e) => r.user.email.normalized() == e.normalized(),
+                UserKey::LoginName(n) => r
+                    .user
+                    .login_name
+                    .as_ref()
+                    .is_some_and(|l| l.normalized() == n.normalized()),
+                UserKey::ExternalId(x) => r.user.external_id.as_ref() == Some(x),
             })
             .map(|r| r.user.clone()))
     }
@@ -150,12 +195,13 @@ impl UserRepo for Tx<'_> {
     }
 
     fn update(&mut self, id: UserId, u: &UserUpdate) -> Result<User, RepoError> {
-        if let Some((_, norm)) = &u.email
-            && self
-                .live()
-                .any(|r| r.user.id != id && r.user.email.normalized() == norm)
-        {
-            return Err(RepoError::DuplicateEmail);
+        if u.deleted_at.is_none() {
+            self.unique(
+                Some(id),
+                u.email.as_ref().map(|(_, norm)| norm.as_str()),
+                u.login_name.as_ref().value().map(LoginName::normalized),
+                u.external_id.as_ref().value().map(String::as_str),
+            )?;
         }
         let row = self
             .live()
@@ -192,6 +238,8 @@ impl UserRepo for Tx<'_> {
             row.user.attributes = a.clone();
         }
         row.user.employee_number = u.employee_number.apply(row.user.employee_number);
+        row.user.external_id = u.external_id.clone().apply(row.user.external_id.take());
+        row.user.login_name = u.login_name.clone().apply(row.user.login_name.take());
         if let Some(hash) = &u.password_hash {
             row.hash = Some(hash.clone());
             row.user.has_password = true;
@@ -268,6 +316,10 @@ impl UserRepo for Tx<'_> {
         self.credentials.retain(|c| c.credential.owner != user);
         self.codes.retain(|c| c.user_id != user);
         self.rows.retain(|r| r.user.id != user);
+        for g in self.groups.iter_mut() {
+            g.members.remove(&user);
+            g.creator = g.creator.filter(|c| *c != user);
+        }
         Ok(())
     }
 }
@@ -381,6 +433,8 @@ impl ImportRepo for Tx<'_> {
         limit: u32,
         include_deleted: bool,
     ) -> Result<Vec<Exported>, RepoError> {
+        let mut groups = self.groups.clone();
+        groups.sort_by_key(|g| g.id);
         Ok(self
             .rows
             .iter()
@@ -390,6 +444,11 @@ impl ImportRepo for Tx<'_> {
                 user: r.user.clone(),
                 password_hash: r.hash.clone(),
                 deleted_at: r.deleted.then_some(r.user.updated_at),
+                groups: groups
+                    .iter()
+                    .filter(|g| g.members.contains(&r.user.id))
+                    .map(|g| g.name.as_str().to_owned())
+                    .collect(),
             })
             .collect())
     }
