@@ -43,8 +43,12 @@ pub(crate) enum Key {
         user: UserId,
         version: i64,
     },
-    /// An API key: its id and the keyed digest of its secret.
-    Api { id: String, digest: String },
+    /// An API key: its id, the keyed digest of its secret, and the dialect it was made for.
+    Api {
+        id: String,
+        digest: String,
+        dialect: crate::domain::KeyDialect,
+    },
 }
 
 /// What it resolved to: the caller, until `expires_at` when the credential ends by itself.

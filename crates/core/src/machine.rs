@@ -11,6 +11,7 @@ use crate::secret::random_code;
 use crate::user::UserKey;
 use crate::users::{UserService, found};
 
+pub use crate::domain::KeyDialect;
 pub use crate::ports::{CredentialKind, CredentialRecord, MachineCredential};
 
 /// What to create.

@@ -4,7 +4,7 @@
 //! failed-login throttles.
 
 use actix_web::HttpRequest;
-use usergate_core::machine::parse_api_key;
+use usergate_core::machine::{KeyDialect, parse_api_key};
 use usergate_core::{AuthFailure, Credential};
 use usergate_web::{DialectState, Scheme, bearer_token};
 
@@ -31,6 +31,7 @@ impl Scheme for ApiKey {
         Ok(Credential::ApiKey {
             id: id.to_owned(),
             secret: secret.to_owned(),
+            dialect: KeyDialect::Generic,
         })
     }
 }

@@ -3,7 +3,9 @@
 use std::sync::Arc;
 
 use serde_json::json;
-use usergate_core::machine::{CredentialKind, MachineCredential, NewCredential, api_key};
+use usergate_core::machine::{
+    CredentialKind, KeyDialect, MachineCredential, NewCredential, api_key,
+};
 use usergate_core::{
     Actor, Argon2Cost, Argon2Hasher, AuthLimits, Core, CoreError, Email, NewUser, PasswordPolicy,
     Role, SystemClock, UserKey,
@@ -139,7 +141,8 @@ pub fn clients_create(args: &ClientCreateArgs) -> Result<(), StartError> {
     Ok(())
 }
 
-/// `usergate api-keys create`: an API key for the generic dialect; the key is printed once.
+/// `usergate api-keys create`: an API key for one dialect (its scope names it); the key is
+/// printed once.
 pub fn api_keys_create(args: &ApiKeyCreateArgs) -> Result<(), StartError> {
     let owner = Email::parse(&args.owner)
         .map_err(|_| StartError::Config(format!("--owner is not an email: {:?}", args.owner)))?;
@@ -152,7 +155,7 @@ pub fn api_keys_create(args: &ApiKeyCreateArgs) -> Result<(), StartError> {
                 kind: CredentialKind::ApiKey,
                 owner: UserKey::Email(owner),
                 name: args.name.clone(),
-                scopes: Vec::new(),
+                scopes: vec![KeyDialect::from(args.dialect).as_str().to_owned()],
                 expires_in: args.expires_in,
             },
         )
@@ -173,12 +176,14 @@ pub fn api_keys_create(args: &ApiKeyCreateArgs) -> Result<(), StartError> {
             "api_key": key,
             "owner_id": c.owner.get(),
             "name": c.name,
+            "dialect": KeyDialect::of(&c.scopes).as_str(),
             "expires_at": expires,
         });
         println!("{out}");
     } else {
         println!("id: {}", c.id);
         println!("api_key: {key}");
+        println!("dialect: {}", KeyDialect::of(&c.scopes).as_str());
         if let Some(e) = expires {
             println!("expires_at: {e}");
         }

@@ -241,6 +241,10 @@ pub struct ApiKeyCreateArgs {
     /// The owner's email: the key acts with the owner's current role and status.
     #[arg(long)]
     pub owner: String,
+    /// The dialect the key is for: `generic` (`/v1/users`) or `scim` (`/scim/v2`, what an
+    /// identity provider pastes as its secret token). A key is refused by every other dialect.
+    #[arg(long, value_enum, default_value_t = KeyDialectArg::Generic)]
+    pub dialect: KeyDialectArg,
     /// A label for people.
     #[arg(long)]
     pub name: Option<String>,
@@ -250,6 +254,24 @@ pub struct ApiKeyCreateArgs {
     /// Print one JSON object instead of `key: value` lines.
     #[arg(long, env = "USERGATE_OUTPUT_JSON")]
     pub json: bool,
+}
+
+/// The dialects an API key can be for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum KeyDialectArg {
+    /// The generic `/v1/users` dialect.
+    Generic,
+    /// SCIM 2.0 at `/scim/v2`.
+    Scim,
+}
+
+impl From<KeyDialectArg> for usergate_core::machine::KeyDialect {
+    fn from(d: KeyDialectArg) -> Self {
+        match d {
+            KeyDialectArg::Generic => usergate_core::machine::KeyDialect::Generic,
+            KeyDialectArg::Scim => usergate_core::machine::KeyDialect::Scim,
+        }
+    }
 }
 
 /// `usergate clients create`.

@@ -13,7 +13,7 @@ use chrono::NaiveDateTime;
 
 use crate::access::{Principal, current};
 use crate::cache::{Entry, Key};
-use crate::domain::{Status, UserId};
+use crate::domain::{KeyDialect, Status, UserId};
 use crate::error::{AuthFailure, CoreError, CoreResult, Denied};
 use crate::ports::{self, CredentialKind, CredentialRepo, MachineCredential};
 
@@ -46,12 +46,15 @@ pub enum Credential {
         /// The scope the request needs.
         needs: &'static str,
     },
-    /// An API key: its id and its secret.
+    /// An API key: its id and its secret, presented to a dialect (a key works only in the
+    /// dialect it was made for).
     ApiKey {
         /// The lookup id.
         id: String,
         /// The secret part.
         secret: String,
+        /// The dialect it was presented to.
+        dialect: KeyDialect,
     },
     /// An email and a password for this one request (DreamFactory's HTTP Basic).
     Password {
@@ -98,9 +101,20 @@ impl AuthService {
                 require_scope(scopes, needs)?;
                 Ok(principal)
             }
-            Credential::ApiKey { id, secret } => self
-                .authenticate_machine(CredentialKind::ApiKey, id, secret, None, from)
-                .map(|a| a.principal),
+            Credential::ApiKey {
+                id,
+                secret,
+                dialect,
+            } => {
+                let found =
+                    self.authenticate_machine(CredentialKind::ApiKey, id, secret, None, from)?;
+                // A key made for another dialect is no key here (the cache, keyed by the key's
+                // own dialect, never answers for it either).
+                if KeyDialect::of(&found.credential.scopes) != *dialect {
+                    return Err(CoreError::Unauthenticated(AuthFailure::BadCredentials));
+                }
+                Ok(found.principal)
+            }
             Credential::Password { email, password } => {
                 let user = self.login(email, password, from)?;
                 Ok(Principal {
@@ -143,8 +157,15 @@ impl AuthService {
                 require_scope(scopes, needs).ok()?;
                 Some(Ok(principal))
             }
-            Credential::ApiKey { id, secret } => {
-                let principal = self.cache.get(&self.api_key(id, secret))?.at(now)?;
+            Credential::ApiKey {
+                id,
+                secret,
+                dialect,
+            } => {
+                let principal = self
+                    .cache
+                    .get(&self.api_key(id, secret, *dialect))?
+                    .at(now)?;
                 let account = account(CredentialKind::ApiKey, id);
                 Some(
                     self.throttled(&account, from, self.clock.instant())
@@ -265,6 +286,7 @@ impl AuthService {
                 Key::Api {
                     id: id.to_owned(),
                     digest,
+                    dialect: KeyDialect::of(&credential.scopes),
                 },
                 entry,
             );
@@ -276,10 +298,11 @@ impl AuthService {
         })
     }
 
-    fn api_key(&self, id: &str, secret: &str) -> Key {
+    fn api_key(&self, id: &str, secret: &str, dialect: KeyDialect) -> Key {
         Key::Api {
             id: id.to_owned(),
             digest: self.digest.digest(secret),
+            dialect,
         }
     }
 }
