@@ -289,6 +289,17 @@ impl TestApp {
         usergate_core::machine::api_key(&issued)
     }
 
+    /// An API key of the SCIM dialect owned by `owner`.
+    pub fn scim_key(&self, owner: &str) -> String {
+        let issued = self.credential(
+            usergate_core::machine::CredentialKind::ApiKey,
+            owner,
+            &["scim"],
+            None,
+        );
+        usergate_core::machine::api_key(&issued)
+    }
+
     /// A Domo access token for a client (`GET /domo/oauth/token`, every scope of the client).
     pub async fn domo_token(&self, id: &str, secret: &str) -> String {
         let r = self

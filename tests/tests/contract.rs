@@ -16,6 +16,7 @@ fn documents() -> Vec<(&'static str, String)> {
         ("dreamfactory", usergate_dialect_dreamfactory::openapi()),
         ("domo", usergate_dialect_domo::openapi()),
         ("generic", usergate_dialect_generic::openapi()),
+        ("scim", usergate_dialect_scim::openapi()),
     ]
     .into_iter()
     .map(|(name, doc)| (name, doc.to_pretty_json().expect("json")))

@@ -43,6 +43,10 @@ pub enum Field {
     UpdatedAt,
     /// Last password login.
     LastLoginAt,
+    /// The identity provider's id.
+    ExternalId,
+    /// The login name that is not an address (tested through its normalised form).
+    LoginName,
 }
 
 /// The type of a field's values.
@@ -326,6 +330,11 @@ pub fn value_of(field: Field, u: &User) -> Option<Value> {
         Field::CreatedAt => Some(Value::Time(u.created_at)),
         Field::UpdatedAt => Some(Value::Time(u.updated_at)),
         Field::LastLoginAt => u.last_login_at.map(Value::Time),
+        Field::ExternalId => text(&u.external_id),
+        Field::LoginName => u
+            .login_name
+            .as_ref()
+            .map(|n| Value::Text(n.normalized().to_owned())),
     }
 }
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use actix_web::dev::ServerHandle;
-use actix_web::middleware::from_fn;
+use actix_web::middleware::{NormalizePath, TrailingSlash, from_fn};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use serde_json::json;
 use usergate_core::ports::SettingsStore;
@@ -19,6 +19,7 @@ use usergate_dialect_domo as domo;
 use usergate_dialect_dreamfactory as dreamfactory;
 use usergate_dialect_email_keyed as email_keyed;
 use usergate_dialect_generic as generic;
+use usergate_dialect_scim as scim;
 use usergate_mail::{MailConfig, SmtpMailer};
 use usergate_pages as pages;
 use usergate_store::{Store, StoreError};
@@ -155,12 +156,21 @@ pub async fn start(args: ServeArgs, signals: bool) -> Result<Running, StartError
             max_body: args.max_body,
         },
     };
+    let scim_state = scim::State {
+        core: core.clone(),
+        tokens: tokens.clone(),
+        settings: scim::Settings {
+            max_body: args.max_body,
+        },
+    };
     let ek_settings = email_keyed::Settings {
         token_ttl: args.email_keyed_token_ttl,
         max_body: args.max_body,
     };
     let server = HttpServer::new(move || {
         App::new()
+            // `//Users` is `/Users` (OneLogin's SCIM base URL ends in a slash).
+            .wrap(NormalizePath::new(TrailingSlash::MergeOnly))
             .wrap(from_fn(telemetry::log_request))
             .app_data(web::Data::new(health.clone()))
             .route("/healthz", web::get().to(healthz))
@@ -179,8 +189,10 @@ pub async fn start(args: ServeArgs, signals: bool) -> Result<Running, StartError
                     Url::new("generic", "/docs/openapi/generic.json"),
                     generic::openapi(),
                 ),
+                (Url::new("scim", "/docs/openapi/scim.json"), scim::openapi()),
             ]))
             .configure(generic::configure(generic_state.clone()))
+            .configure(scim::configure(scim_state.clone()))
             .configure(pages::configure(pages::State { core: core.clone() }))
             .configure(domo::configure(domo_state.clone(), "/domo"))
             // /api/v2 before /api: the email-keyed scope would take every /api path.

@@ -256,6 +256,7 @@ pub fn openapi(dialect: Dialect) -> Result<String, StartError> {
         Dialect::Dreamfactory => usergate_dialect_dreamfactory::openapi(),
         Dialect::Domo => usergate_dialect_domo::openapi(),
         Dialect::Generic => usergate_dialect_generic::openapi(),
+        Dialect::Scim => usergate_dialect_scim::openapi(),
     };
     doc.to_pretty_json()
         .map_err(|e| StartError::Config(format!("OpenAPI document: {e}")))

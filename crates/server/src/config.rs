@@ -345,6 +345,8 @@ pub enum Dialect {
     Domo,
     /// The generic `/v1/users` REST API.
     Generic,
+    /// SCIM 2.0 (`/scim/v2`).
+    Scim,
 }
 
 /// Log line format.

@@ -54,6 +54,8 @@ fn column(field: Field) -> Column {
         Field::CreatedAt => Column::Time(Box::new(created_at.nullable())),
         Field::UpdatedAt => Column::Time(Box::new(updated_at.nullable())),
         Field::LastLoginAt => Column::Time(Box::new(last_login_at)),
+        Field::ExternalId => Column::Text(Box::new(external_id)),
+        Field::LoginName => Column::Text(Box::new(login_name_normalized)),
     }
 }
 
@@ -91,6 +93,18 @@ pub fn predicate(cond: &Cond, engine: Engine) -> Pred {
             .reduce(|a, b| Box::new(a.or(b)))
             .unwrap_or_else(|| constant(false)),
         Cond::Not(c) => Box::new(not(predicate(c, engine))),
+        // The normalised columns are lower-cased already (by Rust, as `lower()` is here):
+        // compared bare, their unique indexes answer an equality (an identity provider's
+        // lookup by `userName`).
+        Cond::Compare(field @ (Field::Email | Field::LoginName), Op::Eq, Value::Text(v)) => {
+            let v = v.to_lowercase();
+            let p: Pred = if *field == Field::Email {
+                Box::new(users::email_normalized.eq(v).nullable())
+            } else {
+                Box::new(users::login_name_normalized.eq(v))
+            };
+            p
+        }
         Cond::Compare(field, op, value) => match (column(*field), value) {
             (Column::Int(c), Value::Int(v)) => compare!(c, op, Some(*v)),
             (Column::Time(c), Value::Time(v)) => compare!(c, op, Some(*v)),

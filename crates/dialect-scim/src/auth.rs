@@ -1,0 +1,38 @@
+//! This dialect's credential: `Authorization: Bearer ugk_<id>_<secret>`, an API key made for
+//! SCIM (`usergate api-keys create --owner EMAIL --dialect scim`): what Entra ID's "Secret
+//! Token" and Okta's "HTTP Header" fields take. A key made for another dialect is refused
+//! (401); the key acts as its owner as they are now (an owner who is not an active admin:
+//! 403).
+
+use actix_web::HttpRequest;
+use usergate_core::machine::{KeyDialect, parse_api_key};
+use usergate_core::{AuthFailure, Credential};
+use usergate_web::{DialectState, Scheme, bearer_token};
+
+use crate::Settings;
+use crate::error::ScimError;
+
+/// A SCIM API key in the bearer header.
+#[derive(Debug)]
+pub struct ScimKey;
+
+/// The authenticated caller: the key's owner.
+pub type Caller = usergate_web::Caller<ScimKey>;
+
+impl Scheme for ScimKey {
+    type Settings = Settings;
+    type Error = ScimError;
+
+    fn credential(
+        req: &HttpRequest,
+        _: &DialectState<Settings>,
+    ) -> Result<Credential, AuthFailure> {
+        let key = bearer_token(req).ok_or(AuthFailure::Missing)?;
+        let (id, secret) = parse_api_key(key).ok_or(AuthFailure::Invalid)?;
+        Ok(Credential::ApiKey {
+            id: id.to_owned(),
+            secret: secret.to_owned(),
+            dialect: KeyDialect::Scim,
+        })
+    }
+}
