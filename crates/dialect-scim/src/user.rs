@@ -527,6 +527,21 @@ pub fn render(u: &User, groups: &[GroupRef], base: &str) -> Value {
     Value::Object(doc)
 }
 
+/// What a PATCH applies its operations to: the user's writable attributes as they read,
+/// less the `roles` and `emails` entries shown for a user no SCIM client gave lists to (they
+/// say what core has; an `add` to them must not keep them, and leaving them out keeps core's
+/// values).
+pub fn editable(u: &User, base: &str) -> Result<Map<String, Value>, ScimError> {
+    let mut doc = read_resource(render(u, &[], base))?;
+    let kept = u.attributes.get(KEPT);
+    for key in ["roles", "emails"] {
+        if kept.and_then(|k| k.get(key)).is_none() {
+            doc.remove(key);
+        }
+    }
+    Ok(doc)
+}
+
 /// A time as SCIM writes it.
 pub fn time(t: chrono::NaiveDateTime) -> String {
     t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()

@@ -12,7 +12,7 @@ use crate::State;
 use crate::auth::Caller;
 use crate::error::{ErrorBody, ScimError};
 use crate::patch::{PatchBody, apply};
-use crate::user::{read_resource, render, target};
+use crate::user::{editable, read_resource, render, target};
 
 type Result<T> = std::result::Result<T, ScimError>;
 
@@ -226,7 +226,7 @@ fn written(
     let doc = match how {
         Write::Replace(doc) => doc,
         Write::Patch(body) => {
-            let mut doc = read_resource(render(&current, &[], base))?;
+            let mut doc = editable(&current, base)?;
             apply(&mut doc, &body.operations)?;
             doc
         }
