@@ -4,13 +4,14 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::access::{Actor, AdminGrant, require_admin};
-use crate::domain::UserId;
+use crate::domain::{UserId, external_id};
 use crate::error::{CoreError, CoreResult, Problem};
 use chrono::NaiveDateTime;
 
 use crate::group::{
     Group, GroupChanges, GroupDelete, GroupId, GroupName, GroupRef, Members, NewGroup,
 };
+use crate::patch::Patch;
 use crate::ports::{self, Clock, GroupRepo, GroupUpdate, NewGroupRecord, UserStore};
 use crate::user::Page;
 
@@ -35,6 +36,9 @@ impl GroupService {
     pub fn create(&self, actor: &Actor, new: NewGroup) -> CoreResult<Group> {
         let grant = require_admin(actor)?;
         check_count(new.members.len())?;
+        if let Some(x) = &new.external_id {
+            external_id(x).map_err(|e| CoreError::Validation(vec![e]))?;
+        }
         let record = NewGroupRecord {
             name: new.name.as_str().to_owned(),
             name_normalized: new.name.normalized().to_owned(),
@@ -102,6 +106,9 @@ impl GroupService {
     /// a live user.
     pub fn update(&self, actor: &Actor, id: GroupId, changes: &GroupChanges) -> CoreResult<Group> {
         let grant = require_admin(actor)?;
+        if let Patch::Value(x) = &changes.external_id {
+            external_id(x).map_err(|e| CoreError::Validation(vec![e]))?;
+        }
         let m = &changes.members;
         check_count(m.set.as_ref().map_or(0, Vec::len) + m.remove.len() + m.add.len())?;
         let now = self.clock.now();

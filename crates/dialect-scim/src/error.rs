@@ -41,6 +41,7 @@ pub struct ScimError {
     detail: String,
     retry_after: Option<u64>,
     cause: Option<String>,
+    allow: Option<&'static str>,
 }
 
 impl ScimError {
@@ -52,6 +53,18 @@ impl ScimError {
             detail: detail.into(),
             retry_after: None,
             cause: None,
+            allow: None,
+        }
+    }
+
+    /// 405, naming the methods the resource takes.
+    pub fn not_allowed(allow: &'static str) -> Self {
+        ScimError {
+            allow: Some(allow),
+            ..Self::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                format!("This endpoint takes {allow} only"),
+            )
         }
     }
 
@@ -212,10 +225,17 @@ impl ResponseError for ScimError {
             scim_type: self.scim_type,
             detail: self.detail.clone(),
         });
-        res.headers_mut().insert(
+        let headers = res.headers_mut();
+        headers.insert(
             actix_web::http::header::CONTENT_TYPE,
             actix_web::http::header::HeaderValue::from_static(SCIM_JSON),
         );
+        if let Some(allow) = self.allow {
+            headers.insert(
+                actix_web::http::header::ALLOW,
+                actix_web::http::header::HeaderValue::from_static(allow),
+            );
+        }
         res
     }
 }

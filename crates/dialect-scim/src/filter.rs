@@ -174,8 +174,11 @@ pub fn attr_path(word: &str) -> Result<AttrPath, String> {
         Some((n, s)) => (n, Some(s.to_owned())),
         None => (rest, None),
     };
+    // ATTRNAME = ALPHA *(nameChar); `$ref` is the one name that starts otherwise.
     let ok = |s: &str| {
-        !s.is_empty()
+        s.chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '$')
             && s.chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '$')
     };

@@ -94,7 +94,7 @@ pub fn configure(state: State) -> impl FnOnce(&mut web::ServiceConfig) {
         let get_only = |path: &'static str, route: actix_web::Route| {
             web::resource(path)
                 .route(route)
-                .default_service(web::to(not_allowed))
+                .default_service(not_allowed("GET"))
         };
         cfg.service(
             usergate_web::scope::<ScimError, _>(mount, state)
@@ -116,12 +116,12 @@ pub fn configure(state: State) -> impl FnOnce(&mut web::ServiceConfig) {
                     web::resource("/Users")
                         .route(web::get().to(users::list))
                         .route(web::post().to(users::create))
-                        .default_service(web::to(not_allowed)),
+                        .default_service(not_allowed("GET, POST")),
                 )
                 .service(
                     web::resource("/Users/.search")
                         .route(web::post().to(users::search))
-                        .default_service(web::to(not_allowed)),
+                        .default_service(not_allowed("POST")),
                 )
                 .service(
                     web::resource("/Users/{id}")
@@ -129,18 +129,18 @@ pub fn configure(state: State) -> impl FnOnce(&mut web::ServiceConfig) {
                         .route(web::put().to(users::replace))
                         .route(web::patch().to(users::patch))
                         .route(web::delete().to(users::delete))
-                        .default_service(web::to(not_allowed)),
+                        .default_service(not_allowed("GET, PUT, PATCH, DELETE")),
                 )
                 .service(
                     web::resource("/Groups")
                         .route(web::get().to(group_routes::list))
                         .route(web::post().to(group_routes::create))
-                        .default_service(web::to(not_allowed)),
+                        .default_service(not_allowed("GET, POST")),
                 )
                 .service(
                     web::resource("/Groups/.search")
                         .route(web::post().to(group_routes::search))
-                        .default_service(web::to(not_allowed)),
+                        .default_service(not_allowed("POST")),
                 )
                 .service(
                     web::resource("/Groups/{id}")
@@ -148,12 +148,12 @@ pub fn configure(state: State) -> impl FnOnce(&mut web::ServiceConfig) {
                         .route(web::put().to(group_routes::replace))
                         .route(web::patch().to(group_routes::patch))
                         .route(web::delete().to(group_routes::delete))
-                        .default_service(web::to(not_allowed)),
+                        .default_service(not_allowed("GET, PUT, PATCH, DELETE")),
                 )
                 .service(
                     web::resource("/.search")
                         .route(web::post().to(routes::search_all))
-                        .default_service(web::to(not_allowed)),
+                        .default_service(not_allowed("POST")),
                 )
                 .service(web::resource(["/Bulk", "/Me"]).to(routes::not_implemented))
                 .default_service(web::to(not_found)),

@@ -21,8 +21,7 @@ use crate::user::normalize;
 pub struct PatchBody {
     /// `urn:ietf:params:scim:api:messages:2.0:PatchOp` (not checked).
     #[serde(default)]
-    #[schema(value_type = Vec<String>)]
-    pub schemas: Value,
+    pub schemas: Option<Vec<String>>,
     /// The operations, applied in order.
     #[serde(rename = "Operations", alias = "operations")]
     pub operations: Vec<Operation>,
@@ -33,9 +32,11 @@ pub struct PatchBody {
 pub struct Operation {
     /// `add`, `replace` or `remove`, in any case.
     #[serde(alias = "Op", alias = "OP")]
+    #[schema(pattern = "^(?i)(add|replace|remove)$", example = "replace")]
     pub op: String,
     /// Where; none for `add` and `replace` with an object value.
     #[serde(default, alias = "Path", alias = "PATH")]
+    #[schema(pattern = r"^[^\u0000]*$")]
     pub path: Option<String>,
     /// What.
     #[serde(default, alias = "Value", alias = "VALUE")]

@@ -113,9 +113,23 @@ fn entra_role(s: &str) -> Map<String, Value> {
     }
 }
 
+/// A request's `schemas`, when it has one, must be a list of URNs (which are not checked
+/// further: unknown ones are ignored).
+pub fn check_schemas(body: &Value) -> Result<(), ScimError> {
+    match get(body, "schemas") {
+        None => Ok(()),
+        Some(Value::Array(a)) if a.iter().all(Value::is_string) => Ok(()),
+        Some(_) => Err(ScimError::bad(
+            "invalidSyntax",
+            "schemas must be a list of URNs",
+        )),
+    }
+}
+
 /// A request's User: published, writable attributes under their names (the enterprise
 /// extension under its URN), everything else dropped.
 pub fn read_resource(body: Value) -> Result<Map<String, Value>, ScimError> {
+    check_schemas(&body)?;
     let Value::Object(body) = body else {
         return Err(ScimError::bad(
             "invalidSyntax",

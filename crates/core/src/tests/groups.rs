@@ -52,6 +52,14 @@ fn names_are_trimmed_unique_case_insensitively_and_never_a_role() {
         GroupName::parse("  "),
         Err(CoreError::Validation(_))
     ));
+    let nul = NewGroup {
+        external_id: Some("a\0b".into()),
+        ..NewGroup::new(name("Nul"))
+    };
+    assert!(matches!(
+        w.core.groups.create(&w.sys(), nul),
+        Err(CoreError::Validation(_))
+    ));
     assert!(matches!(
         GroupName::parse(&"x".repeat(256)),
         Err(CoreError::Validation(_))

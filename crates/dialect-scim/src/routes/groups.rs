@@ -5,15 +5,15 @@ use std::collections::BTreeSet;
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde_json::Value;
+use serde_json::{Map, Value};
 use usergate_core::query::{Cond, Direction, Field, Query, Value as QValue};
 use usergate_core::{
     Actor, BatchMode, Coarse, Core, CoreError, GroupChanges, GroupDelete, GroupName, Members,
     NewGroup, Page, Patch, Role, UserChanges, UserId, UserKey,
 };
-use usergate_web::{Body, blocking};
+use usergate_web::{Body, Object, blocking};
 
-use super::{ListParams, Listing, base, list_response, reply};
+use super::{ListParams, Listing, ShapeParams, base, list_response, reply};
 use crate::State;
 use crate::auth::Caller;
 use crate::error::{ErrorBody, ScimError};
@@ -187,7 +187,7 @@ pub async fn search(
     caller: Caller,
     state: web::Data<State>,
     req: HttpRequest,
-    Body(p): Body<ListParams>,
+    Body(Object(p)): Body<Object<ListParams>>,
 ) -> Result<HttpResponse> {
     listing(caller, &state, &req, p.read()?).await
 }
@@ -203,7 +203,7 @@ fn text(doc: &Value, key: &str) -> Result<Option<String>> {
 
 /// Creates a group of users: 201, its location, and the group. A role's name is 409.
 #[utoipa::path(post, path = "/scim/v2/Groups", tag = "groups",
-    request_body(content = Object, content_type = "application/scim+json", example = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Sales", "members": [{"value": "2"}]})),
+    request_body(content = Object, content_type = "application/scim+json", example = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Sales", "members": [{"value": "1"}]})),
     security(("bearer" = [])),
     responses(
         (status = 201, description = "The group", content_type = "application/scim+json", body = Object),
@@ -216,8 +216,10 @@ pub async fn create(
     caller: Caller,
     state: web::Data<State>,
     req: HttpRequest,
-    Body(body): Body<Value>,
+    Body(Object(body)): Body<Object<Map<String, Value>>>,
 ) -> Result<HttpResponse> {
+    let body = Value::Object(body);
+    crate::user::check_schemas(&body)?;
     let name =
         text(&body, "displayName")?.ok_or_else(|| ScimError::invalid("displayName is required"))?;
     let new = NewGroup {
@@ -248,10 +250,11 @@ pub async fn create(
 
 /// A group (`excludedAttributes=members` leaves the members unread).
 #[utoipa::path(get, path = "/scim/v2/Groups/{id}", tag = "groups",
-    params(("id" = String, Path, description = "A role's name, or the group's id"), ListParams),
+    params(("id" = String, Path, description = "A role's name, or the group's id"), ShapeParams),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The group", content_type = "application/scim+json", body = Object),
+        (status = 400, description = "invalidValue: attributes that are no attribute paths", content_type = "application/scim+json", body = ErrorBody),
         (status = 401, description = "No usable key", content_type = "application/scim+json", body = ErrorBody),
         (status = 403, description = "The key's owner is not an active admin", content_type = "application/scim+json", body = ErrorBody),
         (status = 404, description = "No such group", content_type = "application/scim+json", body = ErrorBody),
@@ -261,10 +264,10 @@ pub async fn get_one(
     state: web::Data<State>,
     req: HttpRequest,
     id: web::Path<String>,
-    p: web::Query<ListParams>,
+    p: web::Query<ShapeParams>,
 ) -> Result<HttpResponse> {
     let w = which(&id)?;
-    let shape = p.read()?.shape;
+    let shape = p.read()?;
     let core = state.core.clone();
     let base = base(&req);
     let doc = blocking(move || {
@@ -379,8 +382,10 @@ pub async fn replace(
     state: web::Data<State>,
     req: HttpRequest,
     id: web::Path<String>,
-    Body(body): Body<Value>,
+    Body(Object(body)): Body<Object<Map<String, Value>>>,
 ) -> Result<HttpResponse> {
+    let body = Value::Object(body);
+    crate::user::check_schemas(&body)?;
     let w = which(&id)?;
     let folded = Folded {
         name: text(&body, "displayName")?,

@@ -49,14 +49,44 @@ pub struct ListParams {
     pub count: Option<Value>,
     /// Only these attributes (comma-separated; `id` always).
     #[serde(default)]
-    #[param(value_type = Option<String>)]
-    #[schema(value_type = Option<String>)]
+    #[param(value_type = Option<String>, pattern = r"^ *([A-Za-z][A-Za-z0-9_$-]*(\.[A-Za-z$][A-Za-z0-9_$-]*)? *(, *[A-Za-z][A-Za-z0-9_$-]*(\.[A-Za-z$][A-Za-z0-9_$-]*)? *)*)?$")]
+    #[schema(value_type = Option<String>, pattern = r"^ *([A-Za-z][A-Za-z0-9_$-]*(\.[A-Za-z$][A-Za-z0-9_$-]*)? *(, *[A-Za-z][A-Za-z0-9_$-]*(\.[A-Za-z$][A-Za-z0-9_$-]*)? *)*)?$")]
     pub attributes: Option<Value>,
     /// All but these attributes (comma-separated).
     #[serde(default)]
-    #[param(value_type = Option<String>)]
-    #[schema(value_type = Option<String>)]
+    #[param(value_type = Option<String>, pattern = r"^ *([A-Za-z][A-Za-z0-9_$-]*(\.[A-Za-z$][A-Za-z0-9_$-]*)? *(, *[A-Za-z][A-Za-z0-9_$-]*(\.[A-Za-z$][A-Za-z0-9_$-]*)? *)*)?$")]
+    #[schema(value_type = Option<String>, pattern = r"^ *([A-Za-z][A-Za-z0-9_$-]*(\.[A-Za-z$][A-Za-z0-9_$-]*)? *(, *[A-Za-z][A-Za-z0-9_$-]*(\.[A-Za-z$][A-Za-z0-9_$-]*)? *)*)?$")]
     pub excluded_attributes: Option<Value>,
+}
+
+/// What a read of one resource takes: which attributes to answer.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct ShapeParams {
+    /// Only these attributes (comma-separated; `id` always).
+    #[serde(default)]
+    #[param(
+        pattern = r"^ *([A-Za-z][A-Za-z0-9_$-]*(\.[A-Za-z$][A-Za-z0-9_$-]*)? *(, *[A-Za-z][A-Za-z0-9_$-]*(\.[A-Za-z$][A-Za-z0-9_$-]*)? *)*)?$"
+    )]
+    pub attributes: Option<String>,
+    /// All but these attributes (comma-separated).
+    #[serde(default)]
+    #[param(
+        pattern = r"^ *([A-Za-z][A-Za-z0-9_$-]*(\.[A-Za-z$][A-Za-z0-9_$-]*)? *(, *[A-Za-z][A-Za-z0-9_$-]*(\.[A-Za-z$][A-Za-z0-9_$-]*)? *)*)?$"
+    )]
+    pub excluded_attributes: Option<String>,
+}
+
+impl ShapeParams {
+    /// The attributes to answer; a name that is no attribute path is 400 `invalidValue`.
+    pub fn read(&self) -> Result<Shape, ScimError> {
+        let text = |v: &Option<String>| v.clone().map(Value::String);
+        Shape::read(
+            text(&self.attributes).as_ref(),
+            text(&self.excluded_attributes).as_ref(),
+        )
+    }
 }
 
 /// A list request, read.
@@ -249,12 +279,9 @@ pub fn list_response(resources: Vec<Value>, total: u64, start: u64) -> HttpRespo
     )
 }
 
-/// 405 for a method a discovery endpoint (or any resource) does not take.
-pub async fn not_allowed() -> Result<HttpResponse, ScimError> {
-    Err(ScimError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "This endpoint does not take that method",
-    ))
+/// A resource's answer to a method it does not take: 405 with `Allow`.
+pub fn not_allowed(allow: &'static str) -> actix_web::Route {
+    actix_web::web::to(move || async move { Err::<HttpResponse, _>(ScimError::not_allowed(allow)) })
 }
 
 /// 501 for what usergate does not serve (`/Bulk`, `/Me`).
@@ -288,7 +315,9 @@ pub async fn search_all(
     caller: crate::auth::Caller,
     state: actix_web::web::Data<crate::State>,
     req: HttpRequest,
-    usergate_web::Body(p): usergate_web::Body<ListParams>,
+    usergate_web::Body(usergate_web::Object(p)): usergate_web::Body<
+        usergate_web::Object<ListParams>,
+    >,
 ) -> Result<HttpResponse, ScimError> {
     let l = p.read()?;
     let core = state.core.clone();

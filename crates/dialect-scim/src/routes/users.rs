@@ -2,12 +2,12 @@
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde_json::Value;
+use serde_json::{Map, Value};
 use usergate_core::query::{Direction, Field, Query};
 use usergate_core::{Actor, Core, CoreResult, Page, User, UserId, UserKey};
-use usergate_web::{Body, blocking};
+use usergate_web::{Body, Object, blocking};
 
-use super::{ListParams, Listing, Shape, base, list_response, reply};
+use super::{ListParams, Listing, Shape, ShapeParams, base, list_response, reply};
 use crate::State;
 use crate::auth::Caller;
 use crate::error::{ErrorBody, ScimError};
@@ -117,7 +117,7 @@ pub async fn search(
     caller: Caller,
     state: web::Data<State>,
     req: HttpRequest,
-    Body(p): Body<ListParams>,
+    Body(Object(p)): Body<Object<ListParams>>,
 ) -> Result<HttpResponse> {
     listing(caller, &state, &req, p.read()?).await
 }
@@ -137,9 +137,9 @@ pub async fn create(
     caller: Caller,
     state: web::Data<State>,
     req: HttpRequest,
-    Body(body): Body<Value>,
+    Body(Object(body)): Body<Object<Map<String, Value>>>,
 ) -> Result<HttpResponse> {
-    let doc = read_resource(body)?;
+    let doc = read_resource(Value::Object(body))?;
     let new = target(&doc, None, &state.core.policy)?.new_user();
     let core = state.core.clone();
     let base = base(&req);
@@ -163,10 +163,11 @@ pub async fn create(
 
 /// A user.
 #[utoipa::path(get, path = "/scim/v2/Users/{id}", tag = "users",
-    params(("id" = String, Path, description = "The user's id"), ListParams),
+    params(("id" = String, Path, description = "The user's id"), ShapeParams),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The user", content_type = "application/scim+json", body = Object),
+        (status = 400, description = "invalidValue: attributes that are no attribute paths", content_type = "application/scim+json", body = ErrorBody),
         (status = 401, description = "No usable key", content_type = "application/scim+json", body = ErrorBody),
         (status = 403, description = "The key's owner is not an active admin", content_type = "application/scim+json", body = ErrorBody),
         (status = 404, description = "No such user", content_type = "application/scim+json", body = ErrorBody),
@@ -176,10 +177,10 @@ pub async fn get(
     state: web::Data<State>,
     req: HttpRequest,
     id: web::Path<String>,
-    p: web::Query<ListParams>,
+    p: web::Query<ShapeParams>,
 ) -> Result<HttpResponse> {
     let id = user_id(&id)?;
-    let shape = p.read()?.shape;
+    let shape = p.read()?;
     let core = state.core.clone();
     let base = base(&req);
     let doc = blocking(move || {
@@ -255,10 +256,10 @@ pub async fn replace(
     state: web::Data<State>,
     req: HttpRequest,
     id: web::Path<String>,
-    Body(body): Body<Value>,
+    Body(Object(body)): Body<Object<Map<String, Value>>>,
 ) -> Result<HttpResponse> {
     let id = user_id(&id)?;
-    let doc = read_resource(body)?;
+    let doc = read_resource(Value::Object(body))?;
     write(
         caller,
         &state,
