@@ -6,16 +6,20 @@
 //!
 //! Per dialect, the refusals (from the dialect specs):
 //!
-//! | caller | email-keyed | DreamFactory | Domo | generic |
-//! |---|---|---|---|---|
-//! | anonymous | 401 | 400 (no session token) | 401 | 401 |
-//! | non-admin | 403 | 403 (Access Forbidden) | 403 | 403 |
-//! | deactivated, deleted, password changed | 401 | 403 (blacklisted) | 401 | 401 |
+//! | caller | email-keyed | DreamFactory | Domo | generic | SCIM |
+//! |---|---|---|---|---|---|
+//! | anonymous | 401 | 400 (no session token) | 401 | 401 | 401 |
+//! | non-admin | 403 | 403 (Access Forbidden) | 403 | 403 | 403 |
+//! | deactivated, deleted, password changed | 401 | 403 (blacklisted) | 401 | 401 | 401 |
 //!
-//! The generic dialect has no tokens: its API keys are credentials of their own, not derived
-//! from the password, so a password change does not touch them (like the Domo client's secret;
-//! `usergate api-keys revoke` ends a key). That caller is therefore absent for it; a deactivated
-//! or deleted owner stops the key.
+//! The generic and SCIM dialects have no tokens: their API keys are credentials of their own,
+//! not derived from the password, so a password change does not touch them (like the Domo
+//! client's secret; `usergate api-keys revoke` ends a key). That caller is therefore absent for
+//! them; a deactivated or deleted owner stops the key.
+//!
+//! Groups are in the matrix too (Domo's `/v1/groups`, SCIM's `/Groups`, role groups included):
+//! the state compared before and after is the target user's as every dialect shows it, its
+//! groups, and the names of every group.
 //!
 //! Self-service endpoints (DreamFactory's `/user/password` with an invitation or reset code, the
 //! sessions, the token endpoints) are not management endpoints and are left out: their rules
@@ -32,9 +36,10 @@ enum Dialect {
     DreamFactory,
     Domo,
     Generic,
+    Scim,
 }
 
-use Dialect::{Domo, DreamFactory, EmailKeyed, Generic};
+use Dialect::{Domo, DreamFactory, EmailKeyed, Generic, Scim};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Who {
@@ -53,6 +58,7 @@ struct Caller {
     df: Option<String>,
     domo: Option<String>,
     generic: Option<String>,
+    scim: Option<String>,
 }
 
 impl Caller {
@@ -62,6 +68,7 @@ impl Caller {
             DreamFactory => self.df.as_deref(),
             Domo => self.domo.as_deref(),
             Generic => self.generic.as_deref(),
+            Scim => self.scim.as_deref(),
         }
     }
 }
@@ -78,7 +85,7 @@ async fn send(
         (_, None) => app.call(method, path, None, body).await,
         (DreamFactory, Some(t)) => app.df_call(t, method, path, body).await,
         (Domo, Some(t)) => app.domo_call(t, method, path, body).await,
-        (EmailKeyed | Generic, Some(t)) => app.call(method, path, Some(t), body).await,
+        (EmailKeyed | Generic | Scim, Some(t)) => app.call(method, path, Some(t), body).await,
     }
 }
 
@@ -108,6 +115,19 @@ fn assert_refused(d: Dialect, who: Who, r: &Reply, at: &str) {
         Domo => {
             assert_eq!(r.body["status"], status, "{at}: {}", r.body);
             assert!(r.body["toe"].is_string(), "{at}: {}", r.body);
+        }
+        Scim => {
+            assert_eq!(
+                r.body["status"],
+                json!(status.to_string()),
+                "{at}: {}",
+                r.body
+            );
+            assert_eq!(
+                r.body["schemas"],
+                json!(["urn:ietf:params:scim:api:messages:2.0:Error"]),
+                "{at}"
+            );
         }
         Generic => {
             let code = if status == 401 {
@@ -139,6 +159,10 @@ struct Endpoint {
 struct Target {
     id: i64,
     email: String,
+    /// A group whose one member is the target.
+    full: i64,
+    /// A group with no members.
+    empty: i64,
 }
 
 fn endpoints() -> Vec<Endpoint> {
@@ -310,6 +334,98 @@ fn endpoints() -> Vec<Endpoint> {
         plain(Domo, "DELETE /v1/users/{id}", false, |t| {
             (Method::DELETE, format!("/domo/v1/users/{}", t.id), None)
         }),
+        plain(Domo, "POST /v1/groups", true, |t| {
+            (
+                Method::POST,
+                "/domo/v1/groups".into(),
+                Some(json!({"name": t.email})),
+            )
+        }),
+        plain(Domo, "PUT /v1/groups/{id}", false, |t| {
+            (
+                Method::PUT,
+                format!("/domo/v1/groups/{}", t.full),
+                Some(json!({"name": format!("renamed {}", t.email)})),
+            )
+        }),
+        plain(Domo, "DELETE /v1/groups/{id}", false, |t| {
+            (Method::DELETE, format!("/domo/v1/groups/{}", t.empty), None)
+        }),
+        plain(Domo, "PUT /v1/groups/{id}/users/{userId}", false, |t| {
+            (
+                Method::PUT,
+                format!("/domo/v1/groups/{}/users/{}", t.empty, t.id),
+                None,
+            )
+        }),
+        plain(Domo, "DELETE /v1/groups/{id}/users/{userId}", false, |t| {
+            (
+                Method::DELETE,
+                format!("/domo/v1/groups/{}/users/{}", t.full, t.id),
+                None,
+            )
+        }),
+        plain(Scim, "POST /Users", true, |t| {
+            (
+                Method::POST,
+                "/scim/v2/Users".into(),
+                Some(json!({"userName": t.email})),
+            )
+        }),
+        plain(Scim, "PUT /Users/{id}", false, |t| {
+            (
+                Method::PUT,
+                format!("/scim/v2/Users/{}", t.id),
+                Some(json!({"userName": t.email, "active": false})),
+            )
+        }),
+        plain(Scim, "PATCH /Users/{id}", false, |t| {
+            (
+                Method::PATCH,
+                format!("/scim/v2/Users/{}", t.id),
+                Some(
+                    json!({"Operations": [{"op": "replace", "path": "roles", "value": [{"value": "admin"}]}]}),
+                ),
+            )
+        }),
+        plain(Scim, "DELETE /Users/{id}", false, |t| {
+            (Method::DELETE, format!("/scim/v2/Users/{}", t.id), None)
+        }),
+        plain(Scim, "POST /Groups", true, |t| {
+            (
+                Method::POST,
+                "/scim/v2/Groups".into(),
+                Some(json!({"displayName": t.email})),
+            )
+        }),
+        plain(Scim, "PUT /Groups/{id}", false, |t| {
+            (
+                Method::PUT,
+                format!("/scim/v2/Groups/{}", t.full),
+                Some(json!({"displayName": format!("renamed {}", t.email)})),
+            )
+        }),
+        plain(Scim, "PATCH /Groups/{id}", false, |t| {
+            (
+                Method::PATCH,
+                format!("/scim/v2/Groups/{}", t.empty),
+                Some(
+                    json!({"Operations": [{"op": "add", "path": "members", "value": [{"value": t.id.to_string()}]}]}),
+                ),
+            )
+        }),
+        plain(Scim, "PATCH /Groups/{role}", false, |t| {
+            (
+                Method::PATCH,
+                "/scim/v2/Groups/editor".into(),
+                Some(
+                    json!({"Operations": [{"op": "add", "path": "members", "value": [{"value": t.id.to_string()}]}]}),
+                ),
+            )
+        }),
+        plain(Scim, "DELETE /Groups/{id}", false, |t| {
+            (Method::DELETE, format!("/scim/v2/Groups/{}", t.full), None)
+        }),
         plain(Generic, "POST /v1/users", true, |t| {
             (
                 Method::POST,
@@ -356,17 +472,37 @@ async fn caller(app: &TestApp, who: Who, email: &str, password: &str, admin: boo
         df: Some(df),
         domo: Some(app.domo_token(&client, &secret).await),
         generic: (who != Who::PasswordChanged).then(|| app.api_key(email, None)),
+        scim: (who != Who::PasswordChanged).then(|| app.scim_key(email)),
     }
 }
 
 /// The target's state as an admin sees it (DreamFactory's record carries every field and
-/// `last_modified_date`); `None` when no live user has the address.
+/// `last_modified_date`; SCIM's, the role and the groups), and every group's name; `None`
+/// when no live user has the address nor a group its name.
 async fn snapshot(app: &TestApp, et: &str, gk: &str, email: &str) -> Option<Value> {
+    let sk = app.scim_key(ADMIN_EMAIL);
+    let groups = app
+        .call(
+            Method::GET,
+            "/scim/v2/Groups?excludedAttributes=members&count=1000",
+            Some(&sk),
+            None,
+        )
+        .await;
+    let names: Vec<Value> = groups.body["Resources"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .map(|g| g["displayName"].clone())
+        .collect();
     let r = app
         .call(Method::GET, &format!("/api/users/{email}"), Some(et), None)
         .await;
     if r.status == 404 {
-        return None;
+        return names
+            .iter()
+            .any(|n| n.as_str().is_some_and(|n| n.ends_with(email)))
+            .then(|| json!({"groups": names}));
     }
     assert_eq!(r.status, 200, "{}", r.body);
     let list = app
@@ -379,7 +515,22 @@ async fn snapshot(app: &TestApp, et: &str, gk: &str, email: &str) -> Option<Valu
         .await;
     // Whether the target's password still works (a refused password change must not apply).
     let login = app.login(email, "caller password 01").await.status;
-    Some(json!({"ek": r.body, "generic": list.body["data"], "login": login}))
+    let id = list.body["data"][0]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .trim_start_matches("usr_")
+        .to_owned();
+    let scim = app
+        .call(
+            Method::GET,
+            &format!("/scim/v2/Users/{id}"),
+            Some(&sk),
+            None,
+        )
+        .await;
+    Some(
+        json!({"ek": r.body, "generic": list.body["data"], "login": login, "scim": scim.body, "groups": names}),
+    )
 }
 
 both_backends! {
@@ -393,7 +544,7 @@ both_backends! {
             app.create_admin(&et, email, pw).await;
         }
         let callers = vec![
-            Caller { who: Who::Anonymous, ek: None, df: None, domo: None, generic: None },
+            Caller { who: Who::Anonymous, ek: None, df: None, domo: None, generic: None, scim: None },
             caller(&app, Who::NonAdmin, "plain@authz.test", pw, false).await,
             caller(&app, Who::Deactivated, "deactivated@authz.test", pw, true).await,
             caller(&app, Who::Deleted, "deleted@authz.test", pw, true).await,
@@ -422,11 +573,19 @@ both_backends! {
                 let id = r.body["data"][0]["id"].as_str().expect("target id");
                 id.trim_start_matches("usr_").parse().expect("numeric id")
             };
-            let target = Target { id, email: email.clone() };
+            let sk = app.scim_key(ADMIN_EMAIL);
+            let mut groups = Vec::new();
+            for (name, members) in [(format!("full {email}"), json!([{"value": id.to_string()}])), (format!("empty {email}"), json!([]))] {
+                let members = if id == 0 { json!([]) } else { members };
+                let r = app.call(Method::POST, "/scim/v2/Groups", Some(&sk), Some(json!({"displayName": name, "members": members}))).await;
+                assert_eq!(r.status, 201, "{}", r.body);
+                groups.push(r.body["id"].as_str().expect("group id").parse::<i64>().expect("number"));
+            }
+            let target = Target { id, email: email.clone(), full: groups[0], empty: groups[1] };
             let before = snapshot(&app, &et, &gk, &email).await;
             for caller in &callers {
                 let d = endpoint.dialect;
-                if d == Generic && caller.who == Who::PasswordChanged {
+                if (d == Generic || d == Scim) && caller.who == Who::PasswordChanged {
                     continue;
                 }
                 let (method, path, body) = (endpoint.request)(&target);

@@ -1,12 +1,12 @@
 //! The cross-dialect matrix, on PostgreSQL and SQLite: a user created through each dialect is
 //! read, updated, role-changed, deactivated, given a password and deleted through each *other*
 //! dialect, for every operation that dialect supports (the table "What each dialect can do to a
-//! user" in the architecture). After every step the user is read back through all four dialects
+//! user" in the architecture). After every step the user is read back through all five dialects
 //! and each view is checked against the core state the step should have left, through the
 //! mappings of the architecture: DreamFactory's `/system/user` vs `/system/admin` and
 //! `is_active`, Domo's role names and ids, the generic dialect's coarse role and status, the
-//! email-keyed `type` and `status`. A deleted user is 404 everywhere, except Domo's `GET`, which
-//! answers its `deleted: true` shape.
+//! email-keyed `type` and `status`, SCIM's `userName`, `active` and role group. A deleted user
+//! is 404 everywhere, except Domo's `GET`, which answers its `deleted: true` shape.
 
 use awc::http::Method;
 use serde_json::{Value, json};
@@ -18,11 +18,12 @@ enum Dialect {
     Domo,
     Generic,
     EmailKeyed,
+    Scim,
 }
 
-use Dialect::{Domo, DreamFactory, EmailKeyed, Generic};
+use Dialect::{Domo, DreamFactory, EmailKeyed, Generic, Scim};
 
-const ALL: [Dialect; 4] = [DreamFactory, Domo, Generic, EmailKeyed];
+const ALL: [Dialect; 5] = [DreamFactory, Domo, Generic, EmailKeyed, Scim];
 
 /// The core state a user should be in.
 #[derive(Clone, Debug)]
@@ -41,6 +42,7 @@ struct Callers<'a> {
     domo: String,
     generic: String,
     ek: String,
+    scim: String,
 }
 
 impl Callers<'_> {
@@ -50,6 +52,7 @@ impl Callers<'_> {
             Domo => self.app.domo_call(&self.domo, method, path, body).await,
             Generic => self.app.call(method, path, Some(&self.generic), body).await,
             EmailKeyed => self.app.call(method, path, Some(&self.ek), body).await,
+            Scim => self.app.call(method, path, Some(&self.scim), body).await,
         }
     }
 
@@ -61,6 +64,7 @@ impl Callers<'_> {
             Domo => format!("/domo/v1/users/{}", u.id),
             Generic => format!("/v1/users/usr_{}", u.id),
             EmailKeyed => format!("/api/users/{}", u.email),
+            Scim => format!("/scim/v2/Users/{}", u.id),
         }
     }
 
@@ -138,6 +142,20 @@ impl Callers<'_> {
                     .expect("found by email");
                 // A name derived from the address's local part.
                 (id, email.split('@').next().unwrap_or_default().to_owned())
+            }
+            Scim => {
+                let r = self
+                    .call(
+                        d,
+                        Method::POST,
+                        "/scim/v2/Users",
+                        Some(json!(
+                        {"userName": email, "displayName": name, "password": "first password 01"})),
+                    )
+                    .await;
+                assert_eq!(r.status, 201, "{d:?} create: {}", r.body);
+                let id = r.body["id"].as_str().expect("id");
+                (id.parse().expect("numeric id"), name)
             }
         };
         Expect {
@@ -217,6 +235,19 @@ impl Callers<'_> {
                         "{at}"
                     );
                 }
+                Scim => {
+                    assert_eq!(
+                        (&b["id"], &b["userName"], &b["displayName"]),
+                        (&json!(u.id.to_string()), &json!(u.email), &json!(u.name)),
+                        "{at}"
+                    );
+                    // The role group comes first among the user's groups.
+                    assert_eq!(
+                        (&b["active"], &b["groups"][0]["value"]),
+                        (&json!(u.status == "active"), &json!(u.role)),
+                        "{at}"
+                    );
+                }
                 EmailKeyed => {
                     let kind = if u.role == "admin" { "Admin" } else { "User" };
                     let status = if u.status == "active" {
@@ -290,6 +321,14 @@ async fn update_profile(c: &Callers<'_>, d: Dialect, u: &mut Expect) {
             c.call(d, Method::PUT, &Callers::path(d, u), Some(body))
                 .await
         }
+        Scim => {
+            let ops = json!({"Operations": [
+                {"op": "replace", "path": "displayName", "value": name},
+                {"op": "replace", "path": "userName", "value": email},
+            ]});
+            c.call(d, Method::PATCH, &Callers::path(d, u), Some(ops))
+                .await
+        }
         EmailKeyed => unreachable!("the email-keyed dialect changes no profile"),
     };
     assert_eq!(r.status, 200, "{d:?} update {}: {}", u.email, r.body);
@@ -319,12 +358,38 @@ async fn change_roles(c: &Callers<'_>, d: Dialect, u: &mut Expect) {
             (json!({"type": "Admin"}), "admin"),
             (json!({"type": "User"}), "user"),
         ],
+        // The user's `roles`, then the role groups (`null`: the group's members).
+        Scim => &[
+            (
+                json!({"Operations": [{"op": "replace", "path": "roles", "value": [{"value": "Editor"}]}]}),
+                "editor",
+            ),
+            (json!(null), "admin"),
+            (
+                json!({"Operations": [{"op": "remove", "path": "roles"}]}),
+                "user",
+            ),
+            (
+                json!({"Operations": [{"op": "add", "value": {"roles": [{"value": "viewer", "primary": true}]}}]}),
+                "viewer",
+            ),
+        ],
         DreamFactory => unreachable!("DreamFactory fixes the role by endpoint"),
     };
     for (body, role) in steps {
         let path = Callers::path(d, u);
         let r = match d {
             Domo | EmailKeyed => c.call(d, Method::PUT, &path, Some(body.clone())).await,
+            Scim if body.is_null() => {
+                let add = json!({"Operations": [{"op": "add", "path": "members", "value": [{"value": u.id.to_string()}]}]});
+                c.call(
+                    d,
+                    Method::PATCH,
+                    &format!("/scim/v2/Groups/{role}"),
+                    Some(add),
+                )
+                .await
+            }
             _ => c.call(d, Method::PATCH, &path, Some(body.clone())).await,
         };
         assert!(
@@ -354,6 +419,16 @@ async fn deactivate(c: &Callers<'_>, d: Dialect, u: &mut Expect, password: Optio
         EmailKeyed => &[
             (json!({"status": "Inactive"}), "inactive"),
             (json!({"status": "Active"}), "active"),
+        ],
+        Scim => &[
+            (
+                json!({"Operations": [{"op": "replace", "path": "active", "value": "False"}]}),
+                "inactive",
+            ),
+            (
+                json!({"Operations": [{"op": "replace", "value": {"active": true}}]}),
+                "active",
+            ),
         ],
         Domo => unreachable!("Domo shows no status"),
     };
@@ -396,6 +471,10 @@ async fn set_password(c: &Callers<'_>, d: Dialect, u: &Expect) {
         EmailKeyed => {
             c.call(d, Method::PATCH, &path, Some(json!({"newPassword": new})))
                 .await
+        }
+        Scim => {
+            let ops = json!({"Operations": [{"op": "replace", "path": "password", "value": new}]});
+            c.call(d, Method::PATCH, &path, Some(ops)).await
         }
         Domo => unreachable!("Domo sets no password"),
     };
@@ -457,6 +536,7 @@ both_backends! {
             domo: app.domo_token(&client, &secret).await,
             generic: app.api_key(ADMIN_EMAIL, None),
             ek: app.admin_token().await,
+            scim: app.scim_key(ADMIN_EMAIL),
         };
         let c = &callers;
         for creator in ALL {

@@ -87,7 +87,21 @@ both_backends! {
         let key = app.api_key(ADMIN_EMAIL, None);
         let r = app.call(Method::POST, "/v1/users", Some(&key), Some(json!({"name": "Ge", "email": "ge@example.com", "password": "ge-secret-password-7"}))).await;
         assert_eq!(r.status, 201);
-        secrets.extend([key, "ge-secret-password-7".into()]);
+        secrets.extend([key.clone(), "ge-secret-password-7".into()]);
+        // SCIM: a key, a user provisioned with a password, the password changed by PATCH and
+        // PUT, a refused short one, and a key of another dialect refused.
+        let sk = app.scim_key(ADMIN_EMAIL);
+        let r = app.call(Method::POST, "/scim/v2/Users", Some(&sk), Some(json!({"userName": "scim@example.com", "password": "scim-secret-password-9"}))).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        let id = r.body["id"].as_str().expect("id").to_owned();
+        let ops = json!({"Operations": [{"op": "replace", "path": "password", "value": "scim-secret-password-10"}]});
+        assert_eq!(app.call(Method::PATCH, &format!("/scim/v2/Users/{id}"), Some(&sk), Some(ops)).await.status, 200);
+        let put = json!({"userName": "scim@example.com", "password": "scim-secret-password-11"});
+        assert_eq!(app.call(Method::PUT, &format!("/scim/v2/Users/{id}"), Some(&sk), Some(put)).await.status, 200);
+        let short = json!({"Operations": [{"op": "add", "value": {"password": "scimshort"}}]});
+        assert_eq!(app.call(Method::PATCH, &format!("/scim/v2/Users/{id}"), Some(&sk), Some(short)).await.status, 400);
+        assert_eq!(app.call(Method::GET, "/scim/v2/Users", Some(&key), None).await.status, 401);
+        secrets.extend([sk, "scim-secret-password-9".into(), "scim-secret-password-10".into(), "scim-secret-password-11".into(), "scimshort".into()]);
         // The pages: a reset mailed and used.
         assert_eq!(form(&app, "/password/forgot", &[("email", "ge@example.com")]).await.status, 200);
         let reset = sink.last_to("ge@example.com").code();
