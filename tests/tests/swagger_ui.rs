@@ -1,5 +1,5 @@
 //! Swagger UI in a real browser, on PostgreSQL and SQLite: headless Chromium opens `/docs/`,
-//! switches between the four dialects' documents with the definition list, authorizes with
+//! switches between the five dialects' documents with the definition list, authorizes with
 //! each dialect's credential through the document's own security scheme, and runs one "Try it
 //! out" request per dialect, which must answer 200 (tests/python/browser_swagger.py).
 
@@ -20,6 +20,8 @@ both_backends! {
              "credential": app.domo_token(&client, &secret).await, "tag": "users", "operation": "list"},
             {"name": "generic", "title": "usergate: generic", "scheme": "api_key",
              "credential": app.api_key(ADMIN_EMAIL, None), "tag": "users", "operation": "list"},
+            {"name": "scim", "title": "usergate: SCIM", "scheme": "bearer",
+             "credential": app.scim_key(ADMIN_EMAIL), "tag": "users", "operation": "list"},
         ]);
         let base = format!("http://{}", app.addr);
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/python/browser_swagger.py");
@@ -31,7 +33,7 @@ both_backends! {
         .expect("python runs");
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(out.status.success(), "browser:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
-        for name in ["email-keyed", "dreamfactory", "domo", "generic"] {
+        for name in ["email-keyed", "dreamfactory", "domo", "generic", "scim"] {
             assert!(stdout.contains(&format!("{name}: 200")), "{stdout}");
         }
         app.stop().await;
