@@ -1,12 +1,12 @@
 //! SCIM filters (RFC 7644 section 3.4.2.2) and PATCH paths (section 3.5.2): parsed into a
 //! tree, evaluated on a resource's JSON (groups, PATCH's `attr[filter]`), or turned into core's
-//! query by [`crate::convert::users`]. Attribute names, operators and `and`/`or`/`not` are
+//! query by [`crate::convert::query::users`]. Attribute names, operators and `and`/`or`/`not` are
 //! case-insensitive; booleans also match the strings `"true"`/`"false"` in any case.
 
 use serde_json::Value;
 
 use crate::error::ScimError;
-use crate::schema::{ENTERPRISE_URN, GROUP_URN, USER_URN};
+use crate::wire::{ENTERPRISE_URN, GROUP_URN, USER_URN};
 
 /// A comparison operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -51,15 +51,13 @@
 //! - The discovery endpoints need the key too. `/Bulk` and `/Me` are 501.
 
 pub mod auth;
+pub mod convert;
 pub mod error;
 pub mod filter;
-pub mod groups;
 pub mod openapi;
 pub mod patch;
-pub mod query;
 pub mod routes;
-pub mod schema;
-pub mod user;
+pub mod wire;
 
 use actix_web::web;
 use usergate_web::Mount;

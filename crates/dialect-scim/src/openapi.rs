@@ -9,7 +9,7 @@ use utoipa::openapi::{Content, Ref, RefOr};
 use utoipa::{Modify, OpenApi};
 
 use crate::routes::{self, discovery, groups, users};
-use crate::schema::{
+use crate::wire::{
     Attr, ENTERPRISE_ATTRS, ENTERPRISE_URN, GROUP_ATTRS, Mutability, Ty, USER_ATTRS,
 };
 use crate::{error, patch};

@@ -8,12 +8,10 @@
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use crate::convert::user::normalize;
 use crate::error::ScimError;
 use crate::filter::{CompareOp, Filter, PatchPath, get, matches, parse_path};
-use crate::schema::{
-    Attr, ENTERPRISE_ATTRS, ENTERPRISE_URN, Mutability, USER_ATTRS, USER_URN, find,
-};
-use crate::user::normalize;
+use crate::wire::{Attr, ENTERPRISE_ATTRS, ENTERPRISE_URN, Mutability, USER_ATTRS, USER_URN, find};
 
 /// A PATCH body.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -288,7 +286,7 @@ fn whole(
             }
             Ok(())
         }
-        Kind::Add if attr.ty == crate::schema::Ty::Complex => {
+        Kind::Add if attr.ty == crate::wire::Ty::Complex => {
             let Value::Object(new) = value else {
                 return Ok(());
             };

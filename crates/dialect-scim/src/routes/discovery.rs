@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::{base, list_response, reply};
 use crate::auth::Caller;
 use crate::error::{ErrorBody, ScimError};
-use crate::schema::{resource_types, schemas, service_provider_config};
+use crate::wire::{resource_types, schemas, service_provider_config};
 
 /// What usergate supports.
 #[utoipa::path(get, path = "/scim/v2/ServiceProviderConfig", tag = "discovery",

@@ -16,11 +16,11 @@ use usergate_web::{Body, Object, blocking};
 use super::{ListParams, Listing, ShapeParams, base, list_response, reply};
 use crate::State;
 use crate::auth::Caller;
-use crate::error::{ErrorBody, ScimError};
-use crate::filter::{get, matches};
-use crate::groups::{
+use crate::convert::groups::{
     Folded, Which, fold, member_ids, needs_members, render_plain, render_role, roles, which,
 };
+use crate::error::{ErrorBody, ScimError};
+use crate::filter::{get, matches};
 use crate::patch::PatchBody;
 
 type Result<T> = std::result::Result<T, ScimError>;
@@ -219,7 +219,7 @@ pub async fn create(
     Body(Object(body)): Body<Object<Map<String, Value>>>,
 ) -> Result<HttpResponse> {
     let body = Value::Object(body);
-    crate::user::check_schemas(&body)?;
+    crate::convert::user::check_schemas(&body)?;
     let name =
         text(&body, "displayName")?.ok_or_else(|| ScimError::invalid("displayName is required"))?;
     let new = NewGroup {
@@ -385,7 +385,7 @@ pub async fn replace(
     Body(Object(body)): Body<Object<Map<String, Value>>>,
 ) -> Result<HttpResponse> {
     let body = Value::Object(body);
-    crate::user::check_schemas(&body)?;
+    crate::convert::user::check_schemas(&body)?;
     let w = which(&id)?;
     let folded = Folded {
         name: text(&body, "displayName")?,

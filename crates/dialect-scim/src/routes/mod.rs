@@ -12,7 +12,7 @@ use serde_json::{Map, Value, json};
 
 use crate::error::{SCIM_JSON, ScimError};
 use crate::filter::{AttrPath, Filter, attr_path, parse};
-use crate::schema::{ENTERPRISE_URN, LIST_URN, MAX_RESULTS};
+use crate::wire::{ENTERPRISE_URN, LIST_URN, MAX_RESULTS};
 
 /// The absolute URL of `/scim/v2` as the client reached it (`meta.location`, `$ref`).
 pub fn base(req: &HttpRequest) -> String {

@@ -10,9 +10,9 @@ use usergate_web::{Body, Object, blocking};
 use super::{ListParams, Listing, Shape, ShapeParams, base, list_response, reply};
 use crate::State;
 use crate::auth::Caller;
+use crate::convert::user::{editable, read_resource, render, target};
 use crate::error::{ErrorBody, ScimError};
 use crate::patch::{PatchBody, apply};
-use crate::user::{editable, read_resource, render, target};
 
 type Result<T> = std::result::Result<T, ScimError>;
 
@@ -56,7 +56,11 @@ pub fn find(
     l: &Listing,
     base: &str,
 ) -> std::result::Result<(Vec<Value>, u64), ScimError> {
-    let cond = l.filter.as_ref().map(crate::query::users).transpose()?;
+    let cond = l
+        .filter
+        .as_ref()
+        .map(crate::convert::query::users)
+        .transpose()?;
     let query = Query {
         cond,
         order: vec![(Field::Id, Direction::Asc)],

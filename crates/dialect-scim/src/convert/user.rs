@@ -11,7 +11,7 @@ use usergate_core::{
 
 use crate::error::ScimError;
 use crate::filter::get;
-use crate::schema::{
+use crate::wire::{
     Attr, ENTERPRISE_ATTRS, ENTERPRISE_URN, Mutability, ROLE_NAMES, Ty, USER_ATTRS, USER_URN, find,
 };
 

@@ -8,11 +8,11 @@ use std::collections::BTreeSet;
 use serde_json::{Map, Value, json};
 use usergate_core::{Group, GroupId, Patch, Role, UserId};
 
+use crate::convert::user::time;
 use crate::error::ScimError;
 use crate::filter::{Filter, get, matches, parse_path};
 use crate::patch::{Kind, Operation};
-use crate::schema::{GROUP_URN, ROLE_NAMES};
-use crate::user::time;
+use crate::wire::{GROUP_URN, ROLE_NAMES};
 
 /// Which group a path names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,7 +10,7 @@ use usergate_core::query::{Cond, Field, Op, Value};
 
 use crate::error::ScimError;
 use crate::filter::{AttrPath, CompareOp, Filter};
-use crate::schema::ENTERPRISE_URN;
+use crate::wire::ENTERPRISE_URN;
 
 /// The condition a filter means for users.
 pub fn users(filter: &Filter) -> Result<Cond, ScimError> {
@@ -121,7 +121,7 @@ fn text(v: &Json) -> Option<String> {
 
 fn compare(p: &AttrPath, op: CompareOp, v: &Json) -> Result<Cond, ScimError> {
     if p.is("active") {
-        let want = crate::user::boolean(v)
+        let want = crate::convert::user::boolean(v)
             .ok_or_else(|| ScimError::filter("active compares with true or false"))?;
         let active = Cond::StatusIn(vec![Status::Active]);
         let is = match op {

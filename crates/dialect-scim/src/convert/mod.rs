@@ -1,0 +1,6 @@
+//! SCIM resources to core commands and core values back: users (`user`), groups and role
+//! groups (`groups`), and a filter on users as core's query (`query`).
+
+pub mod groups;
+pub mod query;
+pub mod user;
