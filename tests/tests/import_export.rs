@@ -47,11 +47,11 @@ fn comparable(csv: &str) -> Vec<String> {
 
 /// Users with every field an import keeps, and one deleted user.
 const RICH_CSV: &str = "\
-email,name,first_name,last_name,title,phone,alternate_email,location,timezone,locale,avatar_url,role,status,employee_number,attributes,password_hash,created_at,deleted_at
-Ada.Lovelace@Example.com,\"Lovelace, Ada\",Ada,Lovelace,Analyst,+44 20 7946 0000,ada@home.example,London,Europe/London,en-GB,https://img.example/ada.png,editor,active,1815,\"{\"\"username\"\":\"\"ada\"\"}\",,2001-02-03T04:05:06.789012Z,
-grace@example.com,Grace Hopper,Grace,Hopper,,,,,,,,admin,suspended,,,,2002-03-04 05:06:07,
-linus@example.com,linus,,,,,,,,,,viewer,inactive,,,,,
-gone@example.com,Gone,,,,,,,,,,user,active,,,,2003-01-01T00:00:00Z,2004-01-01T00:00:00Z
+email,name,first_name,last_name,title,phone,alternate_email,location,timezone,locale,avatar_url,role,status,employee_number,external_id,login_name,groups,attributes,password_hash,created_at,deleted_at
+Ada.Lovelace@Example.com,\"Lovelace, Ada\",Ada,Lovelace,Analyst,+44 20 7946 0000,ada@home.example,London,Europe/London,en-GB,https://img.example/ada.png,editor,active,1815,00uAda,ada,\"[\"\"Analysts\"\",\"\"Everyone\"\"]\",\"{\"\"username\"\":\"\"ada\"\"}\",,2001-02-03T04:05:06.789012Z,
+grace@example.com,Grace Hopper,Grace,Hopper,,,,,,,,admin,suspended,,,,\"[\"\"Everyone\"\"]\",,,2002-03-04 05:06:07,
+linus@example.com,linus,,,,,,,,,,viewer,inactive,,,,,,,,
+gone@example.com,Gone,,,,,,,,,,user,active,,,,,,,2003-01-01T00:00:00Z,2004-01-01T00:00:00Z
 ";
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -63,6 +63,13 @@ both_backends! {
         let src = write(dir.path(), "rich.csv", RICH_CSV);
         let done = import(a.db_url(), &[path_str(&src)]).expect("import");
         assert_eq!((done.tally.created, done.tally.rejected), (4, 0));
+        // The groups were made, with their members; the identities came along.
+        let sk = a.scim_key(ADMIN_EMAIL);
+        let r = a.call(Method::GET, "/scim/v2/Groups?filter=displayName%20eq%20%22everyone%22", Some(&sk), None).await;
+        assert_eq!(r.body["Resources"][0]["members"].as_array().map(Vec::len), Some(2), "{}", r.body);
+        let r = a.call(Method::GET, "/scim/v2/Users?filter=userName%20eq%20%22ADA%22", Some(&sk), None).await;
+        let ada = &r.body["Resources"][0];
+        assert_eq!((&ada["externalId"], &ada["emails"][0]["value"]), (&json!("00uAda"), &json!("Ada.Lovelace@Example.com")), "{}", r.body);
         // A user with a password of ours, made through a dialect.
         let admin = a.admin_token().await;
         a.create_user(&admin, "made.here@example.com", PASSWORD).await;
