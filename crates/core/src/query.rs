@@ -56,6 +56,8 @@ pub enum Kind {
     Int,
     /// Text, compared case-insensitively.
     Text,
+    /// Text, compared exactly (an identity provider's ids are case-exact).
+    Exact,
     /// A UTC timestamp.
     Time,
 }
@@ -66,6 +68,7 @@ impl Field {
         match self {
             Field::Id | Field::EmployeeNumber => Kind::Int,
             Field::CreatedAt | Field::UpdatedAt | Field::LastLoginAt => Kind::Time,
+            Field::ExternalId => Kind::Exact,
             _ => Kind::Text,
         }
     }
@@ -95,7 +98,7 @@ impl Value {
     /// `YYYY-MM-DD HH:MM:SS[.ffffff]`, RFC 3339 (`T`, `Z` or an offset), or a date (midnight UTC).
     pub fn parse(field: Field, raw: &str) -> Result<Value, Problem> {
         match field.kind() {
-            Kind::Text => Ok(Value::Text(raw.to_owned())),
+            Kind::Text | Kind::Exact => Ok(Value::Text(raw.to_owned())),
             Kind::Int => raw
                 .trim()
                 .parse()
@@ -143,7 +146,7 @@ pub enum Op {
     Le,
 }
 
-/// A condition on users. Text tests ignore case. A test of an empty (NULL) field is neither true
+/// A condition on users. Text tests ignore case (but on [`Kind::Exact`] fields). A test of an empty (NULL) field is neither true
 /// nor false, as in SQL: `NOT (phone = 'x')` does not match users without a phone.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Cond {
@@ -280,7 +283,7 @@ pub fn matches(cond: &Cond, user: &User) -> Option<bool> {
             .unwrap_or(Some(true)),
         Cond::Not(c) => matches(c, user).map(|b| !b),
         Cond::Compare(f, op, v) => {
-            let ord = compare(&value_of(*f, user)?, v)?;
+            let ord = compare_as(*f, &value_of(*f, user)?, v)?;
             Some(match op {
                 Op::Eq => ord.is_eq(),
                 Op::Ne => ord.is_ne(),
@@ -291,6 +294,7 @@ pub fn matches(cond: &Cond, user: &User) -> Option<bool> {
             })
         }
         Cond::Like(f, pattern) => match value_of(*f, user)? {
+            Value::Text(t) if f.kind() == Kind::Exact => Some(like(&t, pattern)),
             Value::Text(t) => Some(like(&t.to_lowercase(), &pattern.to_lowercase())),
             _ => None,
         },
@@ -300,7 +304,7 @@ pub fn matches(cond: &Cond, user: &User) -> Option<bool> {
             let have = value_of(*f, user)?;
             Some(
                 vs.iter()
-                    .any(|v| compare(&have, v).is_some_and(|o| o.is_eq())),
+                    .any(|v| compare_as(*f, &have, v).is_some_and(|o| o.is_eq())),
             )
         }
         Cond::IsNull(f) => Some(value_of(*f, user).is_none()),
@@ -339,6 +343,15 @@ pub fn value_of(field: Field, u: &User) -> Option<Value> {
 }
 
 /// Orders two values of one kind; text ignores case (compared lower-cased, by code point).
+/// Two values of a field: as [`compare`], text exactly for an exact field.
+pub fn compare_as(field: Field, a: &Value, b: &Value) -> Option<std::cmp::Ordering> {
+    match (field.kind(), a, b) {
+        (Kind::Exact, Value::Text(a), Value::Text(b)) => Some(a.cmp(b)),
+        _ => compare(a, b),
+    }
+}
+
+/// Two values of one kind; text ignoring case.
 pub fn compare(a: &Value, b: &Value) -> Option<std::cmp::Ordering> {
     match (a, b) {
         (Value::Int(a), Value::Int(b)) => Some(a.cmp(b)),
@@ -382,7 +395,7 @@ pub fn order_users(order: &[(Field, Direction)], a: &User, b: &User) -> std::cmp
                 (None, None) => Ordering::Equal,
                 (None, Some(_)) => Ordering::Greater,
                 (Some(_), None) => Ordering::Less,
-                (Some(x), Some(y)) => compare(&x, &y).unwrap_or(Ordering::Equal),
+                (Some(x), Some(y)) => compare_as(*f, &x, &y).unwrap_or(Ordering::Equal),
             };
             if *dir == Direction::Desc {
                 o.reverse()

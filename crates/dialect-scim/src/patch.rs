@@ -8,7 +8,7 @@
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use crate::convert::user::normalize;
+use crate::convert::read::normalize;
 use crate::error::ScimError;
 use crate::filter::{CompareOp, Filter, PatchPath, get, matches, parse_path};
 use crate::wire::{Attr, ENTERPRISE_ATTRS, ENTERPRISE_URN, Mutability, USER_ATTRS, USER_URN, find};

@@ -87,9 +87,20 @@ pub fn predicate(cond: &Cond, engine: Engine) -> Pred {
             .map(|c| predicate(c, engine))
             .reduce(|a, b| Box::new(a.and(b)))
             .unwrap_or_else(|| constant(true)),
+        // Each alternative repeats `deleted_at IS NULL` (the list's own filter, so the meaning
+        // is the same): SQLite uses a partial index of live users for an alternative only when
+        // the alternative itself says so (`userName eq`'s two lookups, by login name and by
+        // address, then take an index each instead of a scan).
         Cond::Any(cs) => cs
             .iter()
-            .map(|c| predicate(c, engine))
+            .map(|c| -> Pred {
+                Box::new(
+                    users::deleted_at
+                        .is_null()
+                        .nullable()
+                        .and(predicate(c, engine)),
+                )
+            })
             .reduce(|a, b| Box::new(a.or(b)))
             .unwrap_or_else(|| constant(false)),
         Cond::Not(c) => Box::new(not(predicate(c, engine))),
@@ -105,11 +116,24 @@ pub fn predicate(cond: &Cond, engine: Engine) -> Pred {
             };
             p
         }
+        // Compared exactly, the external id's unique index answers.
+        Cond::Compare(Field::ExternalId, op, Value::Text(v)) => {
+            compare!(users::external_id, op, Some(v.clone()))
+        }
         Cond::Compare(field, op, value) => match (column(*field), value) {
             (Column::Int(c), Value::Int(v)) => compare!(c, op, Some(*v)),
             (Column::Time(c), Value::Time(v)) => compare!(c, op, Some(*v)),
             (Column::Text(c), Value::Text(v)) => compare!(lower(c), op, Some(v.to_lowercase())),
             _ => constant(false),
+        },
+        // Case-exact: PostgreSQL's LIKE is; SQLite's folds ASCII, so it gets the same pattern
+        // as a GLOB.
+        Cond::Like(Field::ExternalId, pattern) => match engine {
+            Engine::Postgres => Box::new(users::external_id.like(pattern.clone()).escape('\\')),
+            Engine::Sqlite => Box::new(
+                diesel::dsl::sql::<Nullable<Bool>>("users.external_id GLOB ")
+                    .bind::<Text, _>(glob(pattern)),
+            ),
         },
         Cond::Like(field, pattern) => match column(*field) {
             Column::Text(c) => Box::new(lower(c).like(pattern.to_lowercase()).escape('\\')),
@@ -155,6 +179,35 @@ pub fn predicate(cond: &Cond, engine: Engine) -> Pred {
             .reduce(|a, b| Box::new(a.or(b)))
             .unwrap_or_else(|| constant(false)),
     }
+}
+
+/// A LIKE pattern (`%`, `_`, `\` escaping) as the SQLite GLOB that matches the same text:
+/// `*`, `?`, and GLOB's own special characters in brackets.
+fn glob(like: &str) -> String {
+    let mut out = String::with_capacity(like.len());
+    let mut chars = like.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some(e @ ('*' | '?' | '[')) => {
+                    out.push('[');
+                    out.push(e);
+                    out.push(']');
+                }
+                Some(e) => out.push(e),
+                None => out.push('\\'),
+            },
+            '%' => out.push('*'),
+            '_' => out.push('?'),
+            '*' | '?' | '[' => {
+                out.push('[');
+                out.push(c);
+                out.push(']');
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Which database a query is for, where the SQL differs (search indexes).
@@ -208,6 +261,14 @@ pub fn ordered(
             } else {
                 q.then_order_by(nulls.asc())
             };
+        }
+        if *field == Field::ExternalId {
+            q = if desc {
+                q.then_order_by(users::external_id.desc())
+            } else {
+                q.then_order_by(users::external_id.asc())
+            };
+            continue;
         }
         q = match (column(*field), desc) {
             (Column::Int(c), false) => q.then_order_by(c.asc()),

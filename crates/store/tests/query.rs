@@ -157,8 +157,15 @@ fn seed(store: &Store) -> Vec<User> {
             status,
             password_hash: None,
             employee_number: emp,
-            external_id: None,
-            login_name: None,
+            // Identities in cases, with LIKE's and GLOB's special characters, on some users.
+            external_id: ["jo1", "JO2", "Jo%_3", "*?[4]", ""]
+                .get(i)
+                .filter(|x| !x.is_empty())
+                .map(|x| (*x).to_owned()),
+            login_name: ["John", "", "émile", "JO_x"]
+                .get(i)
+                .filter(|x| !x.is_empty())
+                .map(|x| usergate_core::LoginName::parse(x).expect("login name")),
             attributes: serde_json::Map::new(),
             // Two users share a creation time, to exercise the id tie-breaker.
             now: at(1 + (i as u32 % 6), 0),
@@ -437,6 +444,8 @@ fn field() -> impl Strategy<Value = Field> {
         Just(Field::EmployeeNumber),
         Just(Field::CreatedAt),
         Just(Field::LastLoginAt),
+        Just(Field::ExternalId),
+        Just(Field::LoginName),
     ]
 }
 
@@ -459,7 +468,10 @@ fn value_for(f: Field) -> BoxedStrategy<Value> {
             Just(""),
             Just("zed"),
             Just("a"),
-            Just("m")
+            Just("m"),
+            Just("jo1"),
+            Just("JO2"),
+            Just("Jo%_3")
         ]
         .prop_map(text)
         .boxed(),
@@ -476,13 +488,20 @@ fn leaf() -> impl Strategy<Value = Cond> {
         Just(Op::Le)
     ];
     field().prop_flat_map(move |f| {
-        let text_like = if f.kind() == usergate_core::query::Kind::Text {
+        let text = matches!(
+            f.kind(),
+            usergate_core::query::Kind::Text | usergate_core::query::Kind::Exact
+        );
+        let text_like = if text {
             prop_oneof![
                 Just("%jo%"),
                 Just("e%"),
                 Just("_o%"),
                 Just("%É%"),
-                Just("%5%")
+                Just("%5%"),
+                Just("%\\%%"),
+                Just("*%"),
+                Just("%[4]")
             ]
             .prop_map(move |p| Cond::Like(f, p.into()))
             .boxed()

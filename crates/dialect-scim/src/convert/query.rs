@@ -121,7 +121,7 @@ fn text(v: &Json) -> Option<String> {
 
 fn compare(p: &AttrPath, op: CompareOp, v: &Json) -> Result<Cond, ScimError> {
     if p.is("active") {
-        let want = crate::convert::user::boolean(v)
+        let want = crate::convert::read::boolean(v)
             .ok_or_else(|| ScimError::filter("active compares with true or false"))?;
         let active = Cond::StatusIn(vec![Status::Active]);
         let is = match op {

@@ -13,7 +13,7 @@ use usergate_core::{
 };
 use usergate_web::{Body, Object, blocking};
 
-use super::{ListParams, Listing, ShapeParams, base, list_response, reply};
+use super::{ListParams, Listing, ShapeParams, base, listing, reply};
 use crate::State;
 use crate::auth::Caller;
 use crate::convert::groups::{
@@ -141,19 +141,6 @@ pub fn find(core: &Core, actor: &Actor, l: &Listing, base: &str) -> Result<(Vec<
     Ok((page, total))
 }
 
-async fn listing(
-    caller: Caller,
-    state: &State,
-    req: &HttpRequest,
-    l: Listing,
-) -> Result<HttpResponse> {
-    let core = state.core.clone();
-    let base = base(req);
-    let offset = l.offset;
-    let (docs, total) = blocking(move || Ok(find(&core, caller.actor(), &l, &base))).await??;
-    Ok(list_response(docs, total, offset))
-}
-
 /// Role groups, then groups in id order, filtered and paged.
 #[utoipa::path(get, path = "/scim/v2/Groups", tag = "groups",
     params(ListParams),
@@ -170,7 +157,7 @@ pub async fn list(
     req: HttpRequest,
     p: web::Query<ListParams>,
 ) -> Result<HttpResponse> {
-    listing(caller, &state, &req, p.read()?).await
+    listing(caller, &state, &req, p.read()?, find).await
 }
 
 /// The same as a list, with the parameters in the body.
@@ -189,7 +176,7 @@ pub async fn search(
     req: HttpRequest,
     Body(Object(p)): Body<Object<ListParams>>,
 ) -> Result<HttpResponse> {
-    listing(caller, &state, &req, p.read()?).await
+    listing(caller, &state, &req, p.read()?, find).await
 }
 
 fn text(doc: &Value, key: &str) -> Result<Option<String>> {
@@ -219,7 +206,7 @@ pub async fn create(
     Body(Object(body)): Body<Object<Map<String, Value>>>,
 ) -> Result<HttpResponse> {
     let body = Value::Object(body);
-    crate::convert::user::check_schemas(&body)?;
+    crate::convert::read::check_schemas(&body)?;
     let name =
         text(&body, "displayName")?.ok_or_else(|| ScimError::invalid("displayName is required"))?;
     let new = NewGroup {
@@ -385,7 +372,7 @@ pub async fn replace(
     Body(Object(body)): Body<Object<Map<String, Value>>>,
 ) -> Result<HttpResponse> {
     let body = Value::Object(body);
-    crate::convert::user::check_schemas(&body)?;
+    crate::convert::read::check_schemas(&body)?;
     let w = which(&id)?;
     let folded = Folded {
         name: text(&body, "displayName")?,

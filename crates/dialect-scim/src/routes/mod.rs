@@ -10,6 +10,8 @@ use actix_web::{HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
+use usergate_core::{Actor, Core};
+
 use crate::error::{SCIM_JSON, ScimError};
 use crate::filter::{AttrPath, Filter, attr_path, parse};
 use crate::wire::{ENTERPRISE_URN, LIST_URN, MAX_RESULTS};
@@ -263,6 +265,25 @@ fn pick(v: Value, names: &[String], keep: bool) -> Option<Value> {
         )),
         other => Some(other),
     }
+}
+
+/// What finds one kind of resource for a listing: the page, and how many match in all.
+pub type Finder = fn(&Core, &Actor, &Listing, &str) -> Result<(Vec<Value>, u64), ScimError>;
+
+/// A list or search of one kind of resource, answered as SCIM's list.
+pub async fn listing(
+    caller: crate::auth::Caller,
+    state: &crate::State,
+    req: &HttpRequest,
+    l: Listing,
+    find: Finder,
+) -> Result<HttpResponse, ScimError> {
+    let core = state.core.clone();
+    let base = base(req);
+    let offset = l.offset;
+    let (docs, total) =
+        usergate_web::blocking(move || Ok(find(&core, caller.actor(), &l, &base))).await??;
+    Ok(list_response(docs, total, offset))
 }
 
 /// SCIM's list answer.

@@ -7,10 +7,11 @@ use usergate_core::query::{Direction, Field, Query};
 use usergate_core::{Actor, Core, CoreResult, Page, User, UserId, UserKey};
 use usergate_web::{Body, Object, blocking};
 
-use super::{ListParams, Listing, Shape, ShapeParams, base, list_response, reply};
+use super::{ListParams, Listing, Shape, ShapeParams, base, listing, reply};
 use crate::State;
 use crate::auth::Caller;
-use crate::convert::user::{editable, read_resource, render, target};
+use crate::convert::read::read_resource;
+use crate::convert::user::{editable, render, target};
 use crate::error::{ErrorBody, ScimError};
 use crate::patch::{PatchBody, apply};
 
@@ -75,19 +76,6 @@ pub fn find(
     Ok((docs, found.total.unwrap_or(0)))
 }
 
-async fn listing(
-    caller: Caller,
-    state: &State,
-    req: &HttpRequest,
-    l: Listing,
-) -> Result<HttpResponse> {
-    let core = state.core.clone();
-    let base = base(req);
-    let offset = l.offset;
-    let (docs, total) = blocking(move || Ok(find(&core, caller.actor(), &l, &base))).await??;
-    Ok(list_response(docs, total, offset))
-}
-
 /// Users in id order, filtered and paged (no match: an empty list, never 404).
 #[utoipa::path(get, path = "/scim/v2/Users", tag = "users",
     params(ListParams),
@@ -104,7 +92,7 @@ pub async fn list(
     req: HttpRequest,
     p: web::Query<ListParams>,
 ) -> Result<HttpResponse> {
-    listing(caller, &state, &req, p.read()?).await
+    listing(caller, &state, &req, p.read()?, find).await
 }
 
 /// The same as a list, with the parameters in the body.
@@ -123,7 +111,7 @@ pub async fn search(
     req: HttpRequest,
     Body(Object(p)): Body<Object<ListParams>>,
 ) -> Result<HttpResponse> {
-    listing(caller, &state, &req, p.read()?).await
+    listing(caller, &state, &req, p.read()?, find).await
 }
 
 /// Creates a user: 201, its location, and the user.
