@@ -253,11 +253,10 @@ fn rendered(core: &Core, actor: &Actor, users: &[User]) -> CoreResult<Vec<DomoUs
 
 /// One user as Domo shows it.
 fn one(core: &Core, actor: &Actor, user: &User) -> CoreResult<DomoUser> {
-    let mut of = core.groups.groups_of(actor, &[user.id])?;
-    Ok(domo_user(
-        user,
-        of.remove(&user.id).as_deref().unwrap_or_default(),
-    ))
+    let mut shown = rendered(core, actor, std::slice::from_ref(user))?;
+    shown
+        .pop()
+        .ok_or_else(|| CoreError::Internal("no user rendered".into()))
 }
 
 /// Deletes a user (soft: never restorable; its email is free again). 204, no body.

@@ -19,7 +19,7 @@ use crate::{error, patch};
 #[openapi(
     info(
         title = "usergate: SCIM 2.0 (/scim/v2)",
-        description = "SCIM 2.0 (RFC 7643/7644) for identity providers: Users, Groups (the five role groups and groups of users), filters, PATCH, /.search. Authenticate with Authorization: Bearer <API key> from `usergate api-keys create --dialect scim`. The attributes of each resource are those /Schemas publishes."
+        description = "SCIM 2.0 (RFC 7643/7644) for identity providers: Users, Groups (the five role groups and groups of users), filters, PATCH, /.search. Authenticate with an API key made by `usergate api-keys create --dialect scim`, sent as Authorization: Bearer followed by the key. The attributes of each resource are those /Schemas publishes."
     ),
     paths(
         discovery::config,
@@ -44,6 +44,12 @@ use crate::{error, patch};
         routes::search_all,
     ),
     components(schemas(error::ErrorBody, patch::PatchBody, patch::Operation, routes::ListParams)),
+    tags(
+        (name = "discovery", description = "What the server supports, its resource types and their schemas"),
+        (name = "users", description = "Users: the same users every dialect serves"),
+        (name = "groups", description = "The five role groups, and groups of users (Domo's groups)"),
+        (name = "search", description = "Users and groups in one search"),
+    ),
     modifiers(&Security, &Resources)
 )]
 pub struct ApiDoc;
