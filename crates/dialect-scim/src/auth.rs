@@ -5,9 +5,9 @@
 //! 403).
 
 use actix_web::HttpRequest;
-use usergate_core::machine::{KeyDialect, parse_api_key};
+use usergate_core::machine::KeyDialect;
 use usergate_core::{AuthFailure, Credential};
-use usergate_web::{DialectState, Scheme, bearer_token};
+use usergate_web::{DialectState, Scheme};
 
 use crate::Settings;
 use crate::error::ScimError;
@@ -27,12 +27,6 @@ impl Scheme for ScimKey {
         req: &HttpRequest,
         _: &DialectState<Settings>,
     ) -> Result<Credential, AuthFailure> {
-        let key = bearer_token(req).ok_or(AuthFailure::Missing)?;
-        let (id, secret) = parse_api_key(key).ok_or(AuthFailure::Invalid)?;
-        Ok(Credential::ApiKey {
-            id: id.to_owned(),
-            secret: secret.to_owned(),
-            dialect: KeyDialect::Scim,
-        })
+        usergate_web::api_key_credential(req, KeyDialect::Scim)
     }
 }

@@ -59,6 +59,22 @@ pub fn bearer_token(req: &HttpRequest) -> Option<&str> {
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
+/// The API key of an `Authorization: Bearer ugk_<id>_<secret>` header, as presented to
+/// `dialect` (core refuses a key made for another).
+pub fn api_key_credential(
+    req: &HttpRequest,
+    dialect: usergate_core::machine::KeyDialect,
+) -> Result<usergate_core::Credential, usergate_core::AuthFailure> {
+    use usergate_core::AuthFailure;
+    let key = bearer_token(req).ok_or(AuthFailure::Missing)?;
+    let (id, secret) = usergate_core::machine::parse_api_key(key).ok_or(AuthFailure::Invalid)?;
+    Ok(usergate_core::Credential::ApiKey {
+        id: id.to_owned(),
+        secret: secret.to_owned(),
+        dialect,
+    })
+}
+
 /// `Authorization: Basic` credentials (user, password), if the request carries them.
 pub fn basic_credentials(req: &HttpRequest) -> Option<(String, String)> {
     use base64::Engine as _;
