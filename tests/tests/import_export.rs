@@ -105,6 +105,36 @@ both_backends! {
         assert!(transfer::export(&args).is_err(), "hashes never go to standard output");
     }
 
+    async fn identities_another_user_has_are_rejected_by_name(kind) {
+        let dir = tempfile::tempdir().expect("dir");
+        let app = TestApp::spawn(kind).await;
+        let src = write(dir.path(), "rich.csv", RICH_CSV);
+        import(app.db_url(), &[path_str(&src)]).expect("import");
+        // Ada has the login name `ada` and the external id `00uAda`.
+        let file = write(dir.path(), "clash.csv", "\
+email,login_name,external_id
+new.ada@example.com,ADA,
+new.x@example.com,,00uAda
+linus@example.com,ada,
+");
+        let f = path_str(&file);
+        let login = "2,1,new.ada@example.com,login_name,a user with this login name already exists";
+        let external = "3,2,new.x@example.com,external_id,a user with this external id already exists";
+        for (mode, rejected, skipped, last) in [
+            ("fail", 3, 0, "4,3,linus@example.com,email,a user with this email already exists"),
+            ("skip", 2, 1, ""),
+            ("update", 3, 0, "4,3,linus@example.com,login_name,a user with this login name already exists"),
+        ] {
+            let done = import(app.db_url(), &["--on-conflict", mode, f]).expect(mode);
+            assert_eq!((done.tally.created, done.tally.skipped, done.tally.rejected, done.tally.updated), (0, skipped, rejected, 0), "{mode}");
+            let report = std::fs::read_to_string(&done.report).expect("report");
+            for line in [login, external, last].into_iter().filter(|l| !l.is_empty()) {
+                assert!(report.contains(line), "{mode}: {line}\n{report}");
+            }
+        }
+        app.stop().await;
+    }
+
     async fn saved_dreamfactory_and_domo_listings_import_as_they_are(kind) {
         let dir = tempfile::tempdir().expect("dir");
         let a = TestApp::spawn(kind).await;

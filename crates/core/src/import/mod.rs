@@ -61,6 +61,15 @@ pub struct ImportRecord {
     pub groups: Vec<crate::group::GroupName>,
 }
 
+/// The field a conflict is about.
+fn conflict_field(c: Conflict) -> &'static str {
+    match c {
+        Conflict::DuplicateLoginName => "login_name",
+        Conflict::DuplicateExternalId => "external_id",
+        _ => "email",
+    }
+}
+
 /// A time as import files write it: RFC 3339, or `YYYY-MM-DD HH:MM:SS` with an optional
 /// fraction, `T` or a space between date and time, and an optional offset (`+00`, `+0000`,
 /// `+00:00`: PostgreSQL's text form of a `timestamptz`); converted to UTC, and taken as UTC
@@ -122,7 +131,7 @@ impl Rejection {
                 .iter()
                 .map(|FieldError { field, problem }| one(field, problem.to_string()))
                 .collect(),
-            CoreError::Conflict(c) => vec![one("email", c.to_string())],
+            CoreError::Conflict(c) => vec![one(conflict_field(*c), c.to_string())],
             other => vec![one("record", other.to_string())],
         }
     }
@@ -232,6 +241,29 @@ impl<'a> Import<'a> {
                     done.created += 1;
                     continue;
                 }
+                // Skipped by the store, but no live user has the address: another user has
+                // the record's login name or external id. That is no user of this record's to
+                // skip or update: the record is rejected, naming the field.
+                if !earlier
+                    && repo
+                        .find(&UserKey::Email(record.user.email.clone()))?
+                        .is_none()
+                {
+                    let conflict = match &record.user.login_name {
+                        Some(n) if repo.find(&UserKey::LoginName(n.clone()))?.is_some() => {
+                            Conflict::DuplicateLoginName
+                        }
+                        _ => Conflict::DuplicateExternalId,
+                    };
+                    done.rejected += 1;
+                    rejected.push(Rejection {
+                        at: record.at,
+                        email: Some(row.email.clone()),
+                        field: conflict_field(conflict).into(),
+                        reason: conflict.to_string(),
+                    });
+                    continue;
+                }
                 match self.on_conflict {
                     OnConflict::Skip => done.skipped += 1,
                     OnConflict::Fail => {
@@ -338,6 +370,22 @@ impl<'a> Import<'a> {
         known: &mut BTreeMap<String, GroupId>,
         now: NaiveDateTime,
     ) -> CoreResult<()> {
+        // The batch is one transaction that goes on past a rejected record, and PostgreSQL
+        // ends a transaction at a unique violation: a login name or external id another live
+        // user has is refused here, before any write.
+        let taken = |user: Option<crate::user::User>| {
+            user.is_some_and(|u| u.email.normalized() != row.email_normalized)
+        };
+        if let Some(n) = &row.login_name
+            && taken(repo.find(&UserKey::LoginName(n.clone()))?)
+        {
+            return Err(CoreError::Conflict(Conflict::DuplicateLoginName));
+        }
+        if let Some(x) = &row.external_id
+            && taken(repo.find(&UserKey::ExternalId(x.clone()))?)
+        {
+            return Err(CoreError::Conflict(Conflict::DuplicateExternalId));
+        }
         // The same hash again is no password change (it would kill the user's tokens).
         let current = repo.credentials(&row.email_normalized)?;
         let hash = row
