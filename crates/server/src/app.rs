@@ -5,8 +5,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use actix_cors::Cors;
 use actix_web::dev::ServerHandle;
-use actix_web::middleware::{NormalizePath, TrailingSlash, from_fn};
+use actix_web::middleware::{Condition, NormalizePath, TrailingSlash, from_fn};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use serde_json::json;
 use usergate_core::ports::SettingsStore;
@@ -104,6 +105,65 @@ impl Running {
     }
 }
 
+/// Which browser origins may call usergate (CORS), from `--cors-allow-origin`.
+#[derive(Clone)]
+struct CorsSettings {
+    origins: Vec<String>,
+    credentials: bool,
+}
+
+impl CorsSettings {
+    fn of(args: &ServeArgs) -> Result<Self, StartError> {
+        let any = args.cors_allow_origins.iter().any(|o| o == "*");
+        if any && args.cors_allow_credentials {
+            return Err(StartError::Config(
+                "--cors-allow-credentials cannot go with --cors-allow-origin '*': name the origins"
+                    .into(),
+            ));
+        }
+        Ok(CorsSettings {
+            origins: args.cors_allow_origins.clone(),
+            credentials: args.cors_allow_credentials,
+        })
+    }
+
+    /// The CORS middleware, when origins are allowed (without, nothing changes: no header is
+    /// sent). Preflights allow the methods and headers the dialects use; answers expose the
+    /// headers their clients read. Another origin gets no CORS header: its preflight fails, so
+    /// its browser sends no request that needs one, and its page reads no answer.
+    fn middleware(&self) -> Condition<Cors> {
+        use actix_web::http::header;
+        let mut cors = Cors::default()
+            .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+            .allowed_headers([
+                header::AUTHORIZATION,
+                header::CONTENT_TYPE,
+                header::ACCEPT,
+                header::HeaderName::from_static("x-dreamfactory-session-token"),
+                header::HeaderName::from_static("x-dreamfactory-api-key"),
+                header::HeaderName::from_static("x-requested-with"),
+            ])
+            .expose_headers([
+                header::LOCATION,
+                header::WWW_AUTHENTICATE,
+                header::RETRY_AFTER,
+                header::HeaderName::from_static("x-request-id"),
+            ])
+            .max_age(3600);
+        for origin in &self.origins {
+            cors = if origin == "*" {
+                cors.allow_any_origin().send_wildcard()
+            } else {
+                cors.allowed_origin(origin)
+            };
+        }
+        if self.credentials {
+            cors = cors.supports_credentials();
+        }
+        Condition::new(!self.origins.is_empty(), cors)
+    }
+}
+
 /// Whether the server takes traffic: false while draining for shutdown.
 #[derive(Clone)]
 struct Health {
@@ -114,6 +174,7 @@ struct Health {
 /// Migrates, bootstraps the first admin, and starts serving. With `signals`, SIGTERM and
 /// SIGINT stop the server gracefully (SIGTERM after the drain delay).
 pub async fn start(args: ServeArgs, signals: bool) -> Result<Running, StartError> {
+    let cors = CorsSettings::of(&args)?;
     let url = args.db.url();
     let policy = PasswordPolicy::new(args.password_min_length);
     let cores = std::thread::available_parallelism().map_or(2, usize::from);
@@ -167,8 +228,12 @@ pub async fn start(args: ServeArgs, signals: bool) -> Result<Running, StartError
         token_ttl: args.email_keyed_token_ttl,
         max_body: args.max_body,
     };
+    let domo_cors = cors.clone();
     let server = HttpServer::new(move || {
         App::new()
+            // Around the whole router: a preflight is answered before any dialect asks for a
+            // credential.
+            .wrap(cors.middleware())
             // `//Users` is `/Users` (OneLogin's SCIM base URL ends in a slash).
             .wrap(NormalizePath::new(TrailingSlash::MergeOnly))
             .wrap(from_fn(telemetry::log_request))
@@ -225,6 +290,7 @@ pub async fn start(args: ServeArgs, signals: bool) -> Result<Running, StartError
             let state = domo_root_state;
             let server = HttpServer::new(move || {
                 App::new()
+                    .wrap(domo_cors.middleware())
                     .wrap(from_fn(telemetry::log_request))
                     .configure(domo::configure(state.clone(), ""))
             })

@@ -423,6 +423,20 @@ pub struct ServeArgs {
     /// Request body cap (`262144`, `256KiB`, `1MiB`).
     #[arg(long, env = "USERGATE_MAX_BODY", default_value = "256KiB", value_parser = parse_size)]
     pub max_body: usize,
+    /// A browser origin (`https://app.example.com`) whose pages may call usergate (CORS);
+    /// repeat, or separate with commas, for several; `*` for any origin. None by default: no
+    /// CORS header is sent.
+    #[arg(
+        long = "cors-allow-origin",
+        env = "USERGATE_CORS_ALLOW_ORIGIN",
+        value_delimiter = ',',
+        value_parser = parse_origin
+    )]
+    pub cors_allow_origins: Vec<String>,
+    /// Let those origins' pages send cookies and HTTP authentication
+    /// (`Access-Control-Allow-Credentials`); not with `*`.
+    #[arg(long, env = "USERGATE_CORS_ALLOW_CREDENTIALS")]
+    pub cors_allow_credentials: bool,
     /// Lifetime of email-keyed tokens (`3600s`, `60m`, `1h`).
     #[arg(long, env = "USERGATE_EMAIL_KEYED_TOKEN_TTL", default_value = "3600s", value_parser = parse_ttl)]
     pub email_keyed_token_ttl: Duration,
@@ -507,6 +521,29 @@ fn parse_ttl_or_zero(s: &str) -> Result<Duration, String> {
     parse_duration(s).ok_or_else(|| format!("expected a duration like 5s, got {s:?}"))
 }
 
+/// An origin as a browser sends it: `http(s)://host[:port]`, nothing after; or `*`.
+fn parse_origin(raw: &str) -> Result<String, String> {
+    let o = raw.trim();
+    if o == "*" {
+        return Ok(o.to_owned());
+    }
+    let rest = o
+        .strip_prefix("https://")
+        .or_else(|| o.strip_prefix("http://"))
+        .ok_or_else(|| format!("{o:?} is not an origin: it starts with http:// or https://"))?;
+    let ok = !rest.is_empty()
+        && rest
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+    if ok {
+        Ok(o.to_owned())
+    } else {
+        Err(format!(
+            "{o:?} is not an origin: scheme, host and port only, no path or trailing slash"
+        ))
+    }
+}
+
 /// Reads `262144`, `256KiB`, `256k`, `1MiB`, `1M` as bytes.
 pub fn parse_size(s: &str) -> Result<usize, String> {
     let t = s.trim();
@@ -529,6 +566,27 @@ pub fn parse_size(s: &str) -> Result<usize, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn origins_are_scheme_host_and_port_only() {
+        for ok in [
+            "https://app.example.com",
+            "http://127.0.0.1:8080",
+            "http://[::1]:3000",
+            "*",
+        ] {
+            assert_eq!(parse_origin(ok).as_deref(), Ok(ok));
+        }
+        for bad in [
+            "app.example.com",
+            "https://app.example.com/",
+            "https://a.com/path",
+            "ftp://a.com",
+            "https://",
+        ] {
+            assert!(parse_origin(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn sizes_parse() {
