@@ -35,7 +35,7 @@ impl GroupService {
     /// Creates a group with its first members. Admins only; the name must be free.
     pub fn create(&self, actor: &Actor, new: NewGroup) -> CoreResult<Group> {
         let grant = require_admin(actor)?;
-        check_count(new.members.len())?;
+        check_member_changes(new.members.len())?;
         if let Some(x) = &new.external_id {
             external_id(x).map_err(|e| CoreError::Validation(vec![e]))?;
         }
@@ -110,7 +110,7 @@ impl GroupService {
             external_id(x).map_err(|e| CoreError::Validation(vec![e]))?;
         }
         let m = &changes.members;
-        check_count(m.set.as_ref().map_or(0, Vec::len) + m.remove.len() + m.add.len())?;
+        check_member_changes(m.set.as_ref().map_or(0, Vec::len) + m.remove.len() + m.add.len())?;
         let now = self.clock.now();
         ports::write(&*self.store, |repo| {
             let group = existing(repo, id)?;
@@ -259,7 +259,10 @@ fn live_users(repo: &mut dyn GroupRepo, users: &[UserId]) -> CoreResult<()> {
     }
 }
 
-fn check_count(n: usize) -> CoreResult<()> {
+/// Refuses more than [`MAX_MEMBER_CHANGES`] member changes in one command (a validation
+/// error of `members`); dialects that turn member changes into other commands (SCIM's role
+/// groups) hold them to the same bound.
+pub fn check_member_changes(n: usize) -> CoreResult<()> {
     if n > MAX_MEMBER_CHANGES {
         return Err(CoreError::invalid(
             "members",

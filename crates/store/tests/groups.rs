@@ -208,16 +208,22 @@ both!(groups_keep_members_counts_and_names, |db: TestDb| {
     // A deleted user leaves; a deleted group takes its memberships with it.
     write(&store, |repo| {
         repo.remove_members(sales.id, &[bob])?;
+        repo.add_members(ops.id, &[bob])?;
         repo.leave_groups(ann)?;
         repo.delete_group(ops.id)
     })
     .expect("leave");
     let after = write(&store, |repo| {
-        Ok((repo.member_ids(sales.id, ALL)?, repo.find_group(ops.id)?))
+        Ok((
+            repo.member_ids(sales.id, ALL)?,
+            repo.find_group(ops.id)?,
+            repo.groups_of(&[ann, bob])?,
+        ))
     })
     .expect("after");
     assert_eq!(after.0, []);
     assert!(after.1.is_none());
+    assert_eq!(after.2, [], "bob's membership went with the group");
     // The name of a deleted group is free.
     write(&store, |repo| repo.insert_group(&group("ops", false))).expect("free");
 });

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Map, Value};
+use usergate_core::groups::check_member_changes;
 use usergate_core::query::{Cond, Direction, Field, Query, Value as QValue};
 use usergate_core::{
     Actor, BatchMode, Coarse, Core, CoreError, GroupChanges, GroupDelete, GroupName, Members,
@@ -296,15 +297,7 @@ fn change_role_members(core: &Core, actor: &Actor, role: Role, f: &Folded) -> Re
         .map(|id| change(id, role))
         .chain(current.difference(&after).map(|id| change(id, fallback)))
         .collect();
-    if items.len() > usergate_core::groups::MAX_MEMBER_CHANGES {
-        return Err(CoreError::invalid(
-            "members",
-            usergate_core::Problem::TooLong {
-                max: usergate_core::groups::MAX_MEMBER_CHANGES,
-            },
-        )
-        .into());
-    }
+    check_member_changes(items.len())?;
     if items.is_empty() {
         return Ok(());
     }
@@ -423,15 +416,8 @@ pub async fn patch(
             let actor = caller.actor();
             let mut current = || members_of(&core, actor, w);
             let folded = fold(&body.operations, &mut current)?;
-            if folded.member_changes() > usergate_core::groups::MAX_MEMBER_CHANGES {
-                return Err(CoreError::invalid(
-                    "members",
-                    usergate_core::Problem::TooLong {
-                        max: usergate_core::groups::MAX_MEMBER_CHANGES,
-                    },
-                )
-                .into());
-            }
+            // Before anything is read for the change (a role group's members).
+            check_member_changes(folded.member_changes())?;
             change(&core, actor, w, folded)
         })())
     })

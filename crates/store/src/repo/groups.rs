@@ -200,7 +200,7 @@ impl GroupRepo for Repo<'_> {
     }
 
     fn delete_group(&mut self, id: GroupId) -> Result<(), RepoError> {
-        self.clear_members(id)?;
+        // The memberships go with it (`ON DELETE CASCADE`, foreign keys on in SQLite too).
         diesel::delete(groups::table.find(id.get()))
             .execute(self.0)
             .db()?;
