@@ -253,7 +253,7 @@ impl TestApp {
         .expect("operator core");
         core.users
             .create_credential(
-                &usergate_core::Actor::System,
+                &usergate_core::Actor::system(usergate_core::Channel::Cli),
                 usergate_core::machine::NewCredential {
                     kind,
                     owner: usergate_core::UserKey::Email(
@@ -341,6 +341,33 @@ impl TestApp {
     pub async fn stop(mut self) {
         if let Some(r) = self.running.take() {
             r.stop().await;
+        }
+    }
+}
+
+/// Every audit event in the database at `url`, oldest first, as the operator reads them.
+pub fn audit_events(url: &str) -> Vec<usergate_core::audit::AuditEvent> {
+    use usergate_core::audit::AuditQuery;
+    use usergate_core::ports::{AuditFilter, Cursor};
+    let core =
+        usergate_server::commands::operator_core_at(url, usergate_core::PasswordPolicy::default())
+            .expect("operator core");
+    let operator = usergate_core::Actor::system(usergate_core::Channel::Cli);
+    let mut all = Vec::new();
+    loop {
+        let query = AuditQuery {
+            filter: AuditFilter::default(),
+            cursor: Cursor::After(
+                all.last()
+                    .map_or(0, |e: &usergate_core::audit::AuditEvent| e.id),
+            ),
+            limit: 500,
+        };
+        let page = core.audit.list(&operator, &query).expect("audit events");
+        let done = page.len() < 500;
+        all.extend(page);
+        if done {
+            return all;
         }
     }
 }

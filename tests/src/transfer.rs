@@ -98,6 +98,13 @@ pub fn usergate_process(url: &str, args: &[&str]) -> std::process::Child {
 /// `usergate import` as its own process: the binary beside this test's, built by the same
 /// `cargo nextest run --workspace`.
 pub fn usergate_command(url: &str, args: &[&str]) -> std::process::Command {
+    let mut command = usergate_cli();
+    command.args(["import", "--database-url", url]).args(args);
+    command
+}
+
+/// The `usergate` binary beside this test's, as a command with no arguments yet.
+pub fn usergate_cli() -> std::process::Command {
     let exe = std::env::current_exe().expect("exe");
     let bin = exe
         .parent()
@@ -110,7 +117,5 @@ pub fn usergate_command(url: &str, args: &[&str]) -> std::process::Command {
                 exe.display()
             )
         });
-    let mut command = std::process::Command::new(bin);
-    command.args(["import", "--database-url", url]).args(args);
-    command
+    std::process::Command::new(bin)
 }

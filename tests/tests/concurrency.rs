@@ -23,7 +23,7 @@ fn everyone(app: &TestApp) -> Vec<usergate_core::User> {
     .expect("operator core");
     core.users
         .list(
-            &Actor::System,
+            &Actor::system(usergate_core::Channel::Cli),
             Page {
                 limit: 10_000,
                 offset: 0,

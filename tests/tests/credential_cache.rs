@@ -201,7 +201,7 @@ both_backends! {
             usergate_core::PasswordPolicy::default(),
         )
         .expect("operator core");
-        operator.users.revoke_credential(&Actor::System, &key_id).expect("revoke");
+        operator.users.revoke_credential(&Actor::system(usergate_core::Channel::Cli), &key_id).expect("revoke");
         let took = refused_soon(app.addr, &creds, Kind::ApiKey).await;
         eprintln!("{kind}: a key revoked with the CLI reached the cache in {took:?}");
         // A suspension through the other instance stops the rest.

@@ -144,7 +144,7 @@ both_backends! {
         let rt = app.domo_token(&rid, &rsecret).await;
         assert_eq!(domo(&app, &rt, Method::GET, USERS, None).await.status, 200);
         let core = usergate_server::commands::operator_core_at(app.db_url(), usergate_core::PasswordPolicy::default()).expect("core");
-        core.users.revoke_credential(&usergate_core::Actor::System, &rid).expect("revoke");
+        core.users.revoke_credential(&usergate_core::Actor::system(usergate_core::Channel::Cli), &rid).expect("revoke");
         // The CLI is another process: the server's cache of checked credentials hears of the
         // revocation from its database watcher, within one 10 ms poll (credential_cache.rs).
         let since = std::time::Instant::now();

@@ -151,7 +151,7 @@ both_backends! {
         let admin_key = app.api_key(ADMIN_EMAIL, None);
         let id = &admin_key[4..20];
         let core = usergate_server::commands::operator_core_at(app.db_url(), usergate_core::PasswordPolicy::default()).expect("core");
-        core.users.revoke_credential(&usergate_core::Actor::System, id).expect("revoke");
+        core.users.revoke_credential(&usergate_core::Actor::system(usergate_core::Channel::Cli), id).expect("revoke");
         assert_eq!(v1(&app, &admin_key, Method::GET, "/v1/users", None).await.status, 401);
         app.stop().await;
     }

@@ -108,7 +108,15 @@ both_backends! {
         let r = form(&app, "/password/reset", &[("email", "ge@example.com"), ("code", &reset), ("password", "reset-secret-password-8"), ("password_confirm", "reset-secret-password-8")]).await;
         assert_eq!(r.status, 200);
         secrets.extend([reset, "reset-secret-password-8".into()]);
+        // The audit table holds none of them either (every event of the scenario, read back).
+        let events = usergate_tests::audit_events(app.db_url());
         app.stop().await;
+        assert!(events.len() > 20, "the scenario was audited: {events:?}");
+        let table = format!("{events:?}");
+        for secret in &secrets {
+            assert!(!table.contains(secret.as_str()), "a secret reached the audit log: {secret}");
+        }
+        assert!(!table.contains("$argon2"), "a hash reached the audit log");
 
         let text = String::from_utf8_lossy(&logs.lock().expect("logs")).into_owned();
         assert!(text.contains("/api/v2/system/user"), "the logs were captured:\n{text}");

@@ -3,7 +3,10 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use serde_json::{Value, json};
+
 use crate::access::{Actor, AdminGrant, require_admin};
+use crate::audit::{self, Action, Event, Target};
 use crate::domain::{UserId, external_id};
 use crate::error::{CoreError, CoreResult, Problem};
 use chrono::NaiveDateTime;
@@ -34,6 +37,16 @@ impl GroupService {
 
     /// Creates a group with its first members. Admins only; the name must be free.
     pub fn create(&self, actor: &Actor, new: NewGroup) -> CoreResult<Group> {
+        let target = Target {
+            kind: "group",
+            id: None,
+            email: None,
+        };
+        let result = self.create_unaudited(actor, new);
+        self.failing(actor, Action::GroupCreate, target, result)
+    }
+
+    fn create_unaudited(&self, actor: &Actor, new: NewGroup) -> CoreResult<Group> {
         let grant = require_admin(actor)?;
         check_member_changes(new.members.len())?;
         if let Some(x) = &new.external_id {
@@ -49,13 +62,23 @@ impl GroupService {
             now: self.clock.now(),
         };
         ports::write(&*self.store, |repo| {
-            let group = repo.insert_group(&record)?;
-            if new.members.is_empty() {
-                return Ok(group);
+            let mut group = repo.insert_group(&record)?;
+            let mut changes: serde_json::Map<String, Value> = group_fields(&group)
+                .into_iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k, json!({ "to": v })))
+                .collect();
+            if !new.members.is_empty() {
+                live_users(repo, &new.members)?;
+                repo.add_members(group.id, &new.members)?;
+                group = existing(repo, group.id)?;
+                changes.insert("members".into(), json!({ "added": ids(&new.members) }));
             }
-            live_users(repo, &new.members)?;
-            repo.add_members(group.id, &new.members)?;
-            existing(repo, group.id)
+            let event = Event::new(Action::GroupCreate, group_target(&group))
+                .changes(changes)
+                .resource(group_resource(&group));
+            audit::record(repo, actor, event, record.now)?;
+            Ok(group)
         })
     }
 
@@ -105,6 +128,17 @@ impl GroupService {
     /// an inactive group (after the change) takes no new members; every member named must be
     /// a live user.
     pub fn update(&self, actor: &Actor, id: GroupId, changes: &GroupChanges) -> CoreResult<Group> {
+        let result = self.update_unaudited(actor, id, changes);
+        let target = Target::other("group", id.get());
+        self.failing(actor, Action::GroupUpdate, target, result)
+    }
+
+    fn update_unaudited(
+        &self,
+        actor: &Actor,
+        id: GroupId,
+        changes: &GroupChanges,
+    ) -> CoreResult<Group> {
         let grant = require_admin(actor)?;
         if let Patch::Value(x) = &changes.external_id {
             external_id(x).map_err(|e| CoreError::Validation(vec![e]))?;
@@ -130,15 +164,49 @@ impl GroupService {
             };
             let active = update.active.unwrap_or(group.active);
             let touched = apply_members(repo, grant, id, active, m)?;
-            if update.name.is_none()
-                && update.active.is_none()
-                && update.default.is_none()
-                && update.external_id.is_absent()
-                && !touched
-            {
+            let fields_changed = update.name.is_some()
+                || update.active.is_some()
+                || update.default.is_some()
+                || !update.external_id.is_absent();
+            if !fields_changed && !touched {
                 return Ok(group);
             }
-            Ok(repo.update_group(id, &update)?)
+            let after = repo.update_group(id, &update)?;
+            let mut diff = serde_json::Map::new();
+            for ((name, from), (_, to)) in
+                group_fields(&group).into_iter().zip(group_fields(&after))
+            {
+                if from != to {
+                    diff.insert(name, json!({"from": from, "to": to}));
+                }
+            }
+            let action = if fields_changed || m.set.is_some() {
+                Action::GroupUpdate
+            } else if m.remove.is_empty() {
+                Action::GroupMemberAdd
+            } else if m.add.is_empty() {
+                Action::GroupMemberRemove
+            } else {
+                Action::GroupUpdate
+            };
+            if touched {
+                let mut members = serde_json::Map::new();
+                if let Some(set) = &m.set {
+                    members.insert("set".into(), ids(set));
+                }
+                if !m.add.is_empty() {
+                    members.insert("added".into(), ids(&m.add));
+                }
+                if !m.remove.is_empty() {
+                    members.insert("removed".into(), ids(&m.remove));
+                }
+                diff.insert("members".into(), members.into());
+            }
+            let event = Event::new(action, group_target(&after))
+                .changes(diff)
+                .resource(group_resource(&after));
+            audit::record(repo, actor, event, now)?;
+            Ok(after)
         })
     }
 
@@ -170,15 +238,69 @@ impl GroupService {
     /// Deletes a group outright. Admins only. [`GroupDelete::OnlyEmpty`] refuses a group with
     /// members.
     pub fn delete(&self, actor: &Actor, id: GroupId, mode: GroupDelete) -> CoreResult<()> {
-        require_admin(actor)?;
-        ports::write(&*self.store, |repo| {
-            let group = existing(repo, id)?;
-            if mode == GroupDelete::OnlyEmpty && group.member_count > 0 {
-                return Err(CoreError::Conflict(crate::error::Conflict::GroupHasMembers));
-            }
-            Ok(repo.delete_group(id)?)
-        })
+        let result = (|| {
+            require_admin(actor)?;
+            let now = self.clock.now();
+            ports::write(&*self.store, |repo| {
+                let group = existing(repo, id)?;
+                if mode == GroupDelete::OnlyEmpty && group.member_count > 0 {
+                    return Err(CoreError::Conflict(crate::error::Conflict::GroupHasMembers));
+                }
+                repo.delete_group(id)?;
+                let event = Event::new(Action::GroupDelete, group_target(&group))
+                    .resource(group_resource(&group));
+                audit::record(repo, actor, event, now)
+            })
+        })();
+        let target = Target::other("group", id.get());
+        self.failing(actor, Action::GroupDelete, target, result)
     }
+
+    /// Records the failure of a change (when it failed) and passes its result on.
+    fn failing<T>(
+        &self,
+        actor: &Actor,
+        action: Action,
+        target: Target,
+        result: CoreResult<T>,
+    ) -> CoreResult<T> {
+        let now = self.clock.now();
+        audit::failing(
+            &*self.store,
+            actor,
+            now,
+            || Event::new(action, target),
+            result,
+        )
+    }
+}
+
+/// A group as an event names it.
+fn group_target(g: &Group) -> Target {
+    Target::other("group", g.id.get())
+}
+
+/// The allow-listed fields of a group.
+fn group_fields(g: &Group) -> serde_json::Map<String, Value> {
+    let mut out = serde_json::Map::new();
+    out.insert("name".into(), json!(g.name.as_str()));
+    out.insert("active".into(), json!(g.active));
+    out.insert("default".into(), json!(g.default));
+    out.insert("external_id".into(), json!(g.external_id));
+    out
+}
+
+/// A group in the neutral shape of events and webhooks.
+fn group_resource(g: &Group) -> Value {
+    let mut out = group_fields(g);
+    out.insert("id".into(), json!(g.id.get()));
+    out.insert("member_count".into(), json!(g.member_count));
+    Value::Object(out)
+}
+
+/// User ids as a JSON array of numbers.
+fn ids(users: &[UserId]) -> Value {
+    users.iter().map(|u| u.get()).collect()
 }
 
 /// Makes a user a member of each named group, creating the groups no group's name matches

@@ -5,13 +5,14 @@
 use chrono::NaiveDateTime;
 
 use crate::access::{Actor, require_admin};
+use crate::audit::{self, Action, Event, Target};
 use crate::domain::{Email, Password, Role, Status, expiry, normalize_email};
 use crate::error::{Conflict, CoreError, CoreResult, Denied};
 use crate::mail::{CodeMail, Mail, MailSettings};
-use crate::ports::{self, CodePurpose, CodeRecord, CodeRepo, Repos, UserUpdate};
+use crate::ports::{self, CodePurpose, CodeRecord, CodeRepo, NewUserRecord, Repos, UserUpdate};
 use crate::secret::random_code;
 use crate::user::{NewUser, User, UserChanges, UserKey};
-use crate::users::{Batch, BatchMode, Guard, UserService, found};
+use crate::users::{Audited, Batch, BatchMode, Guard, UserService, found};
 
 /// Length of a one-time code (DreamFactory's confirmation codes are 32 characters).
 pub const CODE_LENGTH: usize = 32;
@@ -53,8 +54,16 @@ impl UserService {
                 Ok((record, random_code(CODE_LENGTH)?))
             })
             .collect();
-        let batch = self.run_batch(records, mode, |repo, (record, code)| {
-            let user = crate::users::insert_in(repo, record)?;
+        let audit = Audited {
+            actor,
+            action: Action::UserCreate,
+            target: &|(r, _): &(NewUserRecord, String)| Target {
+                email: Some(r.email.clone()),
+                ..Target::none_user()
+            },
+        };
+        let batch = self.run_batch(&audit, records, mode, |repo, (record, code)| {
+            let user = crate::users::insert_in(repo, actor, record)?;
             self.store_code(repo, &user, code, CodePurpose::Invitation, expires_at, now)?;
             Ok((user, code.clone()))
         })?;
@@ -78,7 +87,14 @@ impl UserService {
                 match sent {
                     Ok(()) => Ok(user),
                     Err(e) => {
-                        ports::write(&*self.store, |repo| Ok(repo.purge(user.id)?))?;
+                        // The user never existed for anyone: its creation is undone, and the
+                        // log says so (its `user.create` event is already written).
+                        let event = Event::new(Action::UserDelete, Target::user(&user))
+                            .changes(reason("invitation_undelivered"));
+                        ports::write(&*self.store, |repo| {
+                            repo.purge(user.id)?;
+                            audit::record(repo, actor, event.clone(), self.clock.now())
+                        })?;
                         Err(e)
                     }
                 }
@@ -117,7 +133,8 @@ impl UserService {
             }
             Ok(())
         };
-        self.update_each(grant, items, &invited, mode, |repo, user| {
+        let action = Some(Action::UserInvite);
+        self.update_each(grant, actor, action, items, &invited, mode, |repo, user| {
             let code = random_code(CODE_LENGTH)?;
             self.store_code(repo, user, &code, CodePurpose::Invitation, expires_at, now)?;
             self.deliver(&mail, Mail::Invitation(code_mail(user, code, expires_at)))
@@ -131,6 +148,7 @@ impl UserService {
     /// with every other code of the user, and the user's tokens die.
     pub fn redeem_code(
         &self,
+        actor: &Actor,
         email: &str,
         code: &str,
         new: &Password,
@@ -139,28 +157,46 @@ impl UserService {
         let digest = self.digest.digest(code);
         let account = normalize_email(email);
         let check = |repo: &mut dyn Repos, now| {
-            let user = check_code(repo, &digest, &account, now)?;
+            let (user, purpose) = check_code(repo, &digest, &account, now)?;
             if !admits(user.role) {
                 return Err(CoreError::Forbidden(Denied::WrongKind));
             }
-            Ok(user)
+            Ok((user, purpose))
         };
-        // Check before hashing: a guessed code must not cost an argon2 hash.
+        // Check before hashing: a guessed code must not cost an argon2 hash. A code nobody
+        // has (a guess) leaves no event; a known one that is refused does.
         let now = self.clock.now();
-        ports::read(&*self.store, |repo| check(repo, now).map(drop))?;
-        let hash = self.hasher.hash(new)?;
-        let now = self.clock.now();
-        ports::write(&*self.store, |repo| {
-            let user = check(repo, now)?;
-            repo.delete_codes(user.id)?;
-            let update = UserUpdate {
-                password_hash: Some(hash.clone()),
-                bump_credentials: true,
-                updated_at: Some(now),
-                ..UserUpdate::default()
-            };
-            Ok(repo.update(user.id, &update)?)
-        })
+        let known = match ports::read(&*self.store, |repo| check(repo, now)) {
+            Err(CoreError::NotFound) => return Err(CoreError::NotFound),
+            other => other,
+        };
+        let target = Target {
+            email: Some(email.trim().to_owned()),
+            ..Target::none_user()
+        };
+        let result = known.and_then(|_| {
+            let hash = self.hasher.hash(new)?;
+            let now = self.clock.now();
+            ports::write(&*self.store, |repo| {
+                let (user, purpose) = check(repo, now)?;
+                repo.delete_codes(user.id)?;
+                let update = UserUpdate {
+                    password_hash: Some(hash.clone()),
+                    bump_credentials: true,
+                    updated_at: Some(now),
+                    ..UserUpdate::default()
+                };
+                let after = repo.update(user.id, &update)?;
+                let mut changes = audit::user_changes(&user, &after, true);
+                changes.insert("code".into(), purpose.as_str().into());
+                let event = Event::new(Action::UserPasswordChange, Target::user(&after))
+                    .changes(changes)
+                    .resource(audit::user_resource(&after));
+                audit::record(repo, actor, event, now)?;
+                Ok(after)
+            })
+        });
+        self.failing(actor, Action::UserPasswordChange, target, result)
     }
 
     /// Checks a code without using it up (the accept and reset pages show an expired or unknown
@@ -171,7 +207,7 @@ impl UserService {
         let account = normalize_email(email);
         let now = self.clock.now();
         ports::read(&*self.store, |repo| {
-            check_code(repo, &digest, &account, now)
+            check_code(repo, &digest, &account, now).map(|(user, _)| user)
         })
     }
 
@@ -179,7 +215,7 @@ impl UserService {
     /// active user, and does nothing otherwise. Callers answer the same either way, and must not
     /// let the time it takes show which (run it after answering). Refused before anything when
     /// mail is off. A failed mail leaves the code unusable.
-    pub fn request_password_reset(&self, email: &str) -> CoreResult<()> {
+    pub fn request_password_reset(&self, actor: &Actor, email: &str) -> CoreResult<()> {
         let mail = self.invitations_enabled()?.clone();
         let Ok(address) = Email::parse(email) else {
             return Ok(());
@@ -202,6 +238,9 @@ impl UserService {
                 expires_at,
                 now,
             )?;
+            let event = Event::new(Action::UserPasswordReset, Target::user(&user))
+                .changes(reason("code_mailed"));
+            audit::record(repo, actor, event, now)?;
             Ok(Some(user))
         })?;
         let Some(user) = user else { return Ok(()) };
@@ -212,7 +251,7 @@ impl UserService {
         if sent.is_err() {
             ports::write(&*self.store, |repo| Ok(repo.delete_codes(user.id)?))?;
         }
-        sent
+        self.failing(actor, Action::UserPasswordReset, Target::user(&user), sent)
     }
 
     fn store_code(
@@ -240,13 +279,13 @@ impl UserService {
     }
 }
 
-/// The user a code belongs to, if it is theirs and still valid.
+/// The user a code belongs to, and what it is for, if it is theirs and still valid.
 fn check_code(
     repo: &mut dyn Repos,
     digest: &str,
     account: &str,
     now: NaiveDateTime,
-) -> CoreResult<User> {
+) -> CoreResult<(User, CodePurpose)> {
     let code = repo.find_code(digest)?.ok_or(CoreError::NotFound)?;
     let user = found(repo.find(&UserKey::Id(code.user_id))?)?;
     if user.email.normalized() != account {
@@ -255,7 +294,14 @@ fn check_code(
     if code.expires_at <= now {
         return Err(CoreError::CodeExpired);
     }
-    Ok(user)
+    Ok((user, code.purpose))
+}
+
+/// `{"reason": why}`.
+fn reason(why: &str) -> serde_json::Map<String, serde_json::Value> {
+    let mut m = serde_json::Map::new();
+    m.insert("reason".into(), why.into());
+    m
 }
 
 fn code_mail(user: &User, code: String, expires_at: NaiveDateTime) -> CodeMail {

@@ -15,6 +15,7 @@
 pub mod domain;
 pub mod error;
 pub mod group;
+pub mod origin;
 pub mod patch;
 pub mod query;
 pub mod user;
@@ -22,6 +23,7 @@ pub mod user;
 pub mod ports;
 // Rules and services.
 pub mod access;
+pub mod audit;
 pub mod auth;
 pub mod cache;
 pub mod groups;
@@ -34,6 +36,7 @@ pub mod password;
 pub mod secret;
 pub mod throttle;
 pub mod users;
+pub mod webhooks;
 
 #[cfg(test)]
 mod memory;
@@ -42,7 +45,8 @@ mod tests;
 
 use std::sync::Arc;
 
-pub use access::{Actor, Principal};
+pub use access::{Actor, ActorKind, Principal};
+pub use audit::AuditService;
 pub use auth::{AuthLimits, AuthService, Credential};
 pub use cache::AuthCache;
 pub use domain::{Coarse, Email, LoginName, Password, PasswordPolicy, Role, Status, UserId};
@@ -52,6 +56,7 @@ pub use group::{
 };
 pub use groups::GroupService;
 pub use mail::{CodeMail, Mail, MailError, MailSettings, Mailer};
+pub use origin::{Channel, Origin, Via};
 pub use password::{Argon2Cost, Argon2Hasher, PasswordHasher};
 pub use patch::Patch;
 pub use ports::{Clock, SystemClock, UserStore};
@@ -68,6 +73,10 @@ pub struct Core {
     pub groups: GroupService,
     /// Authentication.
     pub auth: AuthService,
+    /// The audit log.
+    pub audit: AuditService,
+    /// Webhook endpoints and their deliveries.
+    pub webhooks: webhooks::WebhookService,
     /// The password policy in force.
     pub policy: PasswordPolicy,
 }
@@ -93,6 +102,8 @@ impl Core {
             cache: cache.clone(),
         });
         Core {
+            audit: AuditService::new(raw.clone(), clock.clone()),
+            webhooks: webhooks::WebhookService::new(raw.clone(), clock.clone()),
             groups: GroupService::new(store.clone(), clock.clone()),
             users: UserService::new(
                 store.clone(),

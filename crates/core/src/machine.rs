@@ -4,6 +4,7 @@
 //! ([`crate::secret`]).
 
 use crate::access::{Actor, require_admin};
+use crate::audit::{self, Action, Event, Target};
 use crate::domain::expiry;
 use crate::error::{CoreError, CoreResult, Problem};
 use crate::ports;
@@ -66,6 +67,21 @@ impl UserService {
     /// An OAuth client's id is a random UUID-shaped value (what Domo client ids look like); an
     /// API key's is 16 letters and digits (see [`api_key`]).
     pub fn create_credential(&self, actor: &Actor, new: NewCredential) -> CoreResult<Issued> {
+        let action = match new.kind {
+            CredentialKind::OAuthClient => Action::OAuthClientCreate,
+            CredentialKind::ApiKey => Action::ApiKeyCreate,
+        };
+        let target = Target::user_key(&new.owner);
+        let result = self.create_credential_unaudited(actor, new, action);
+        self.failing(actor, action, target, result)
+    }
+
+    fn create_credential_unaudited(
+        &self,
+        actor: &Actor,
+        new: NewCredential,
+        action: Action,
+    ) -> CoreResult<Issued> {
         require_admin(actor)?;
         for s in &new.scopes {
             if s.is_empty() || !s.bytes().all(|b| b.is_ascii_lowercase()) {
@@ -100,6 +116,12 @@ impl UserService {
                 credential: credential.clone(),
                 secret_digest: digest.clone(),
             })?;
+            audit::record(
+                repo,
+                actor,
+                credential_event(action, &credential, &owner),
+                now,
+            )?;
             Ok(credential)
         })?;
         Ok(Issued { credential, secret })
@@ -118,17 +140,58 @@ impl UserService {
     /// Revokes a credential: it fails from the next request on. Admins only; an unknown id is
     /// `NotFound`; revoking twice is not an error.
     pub fn revoke_credential(&self, actor: &Actor, id: &str) -> CoreResult<MachineCredential> {
-        require_admin(actor)?;
-        let now = self.clock.now();
-        ports::write(&*self.store, |repo| {
-            repo.find_credential(id)?.ok_or(CoreError::NotFound)?;
-            repo.revoke_credential(id, now)?;
-            Ok(repo
-                .find_credential(id)?
-                .ok_or(CoreError::NotFound)?
-                .credential)
-        })
+        let result = (|| {
+            require_admin(actor)?;
+            let now = self.clock.now();
+            ports::write(&*self.store, |repo| {
+                let before = repo.find_credential(id)?.ok_or(CoreError::NotFound)?;
+                repo.revoke_credential(id, now)?;
+                let after = repo
+                    .find_credential(id)?
+                    .ok_or(CoreError::NotFound)?
+                    .credential;
+                if before.credential.revoked_at.is_none() {
+                    let action = match after.kind {
+                        CredentialKind::OAuthClient => Action::OAuthClientRevoke,
+                        CredentialKind::ApiKey => Action::ApiKeyRevoke,
+                    };
+                    let owner = found(repo.find(&UserKey::Id(after.owner))?).ok();
+                    let mut event = Event::new(action, Target::other(kind_name(after.kind), id));
+                    if let Some(owner) = owner {
+                        event = credential_event(action, &after, &owner);
+                    }
+                    audit::record(repo, actor, event, now)?;
+                }
+                Ok(after)
+            })
+        })();
+        self.failing(
+            actor,
+            Action::ApiKeyRevoke,
+            Target::other("credential", id),
+            result,
+        )
     }
+}
+
+/// The target type of a credential kind.
+fn kind_name(kind: CredentialKind) -> &'static str {
+    match kind {
+        CredentialKind::OAuthClient => "oauth_client",
+        CredentialKind::ApiKey => "api_key",
+    }
+}
+
+/// The event of a credential created or revoked: its id, name, owner and scopes (never its
+/// secret, which core has only as a digest anyway).
+fn credential_event(action: Action, c: &MachineCredential, owner: &crate::user::User) -> Event {
+    let changes = serde_json::json!({
+        "name": c.name,
+        "owner": {"id": owner.id.get(), "email": owner.email.as_str()},
+        "scopes": c.scopes,
+    });
+    Event::new(action, Target::other(kind_name(c.kind), &c.id))
+        .changes(changes.as_object().cloned().unwrap_or_default())
 }
 
 /// 32 random hex digits in the 8-4-4-4-12 form of a UUID (version 4 bits set).

@@ -38,6 +38,7 @@ pub type Caller = usergate_web::Caller<ClientToken>;
 impl Scheme for ClientToken {
     type Settings = Settings;
     type Error = DomoError;
+    const CHANNEL: usergate_core::Channel = usergate_core::Channel::Domo;
 
     fn credential(
         req: &HttpRequest,

@@ -6,7 +6,7 @@
 //! `api_key` are accepted and ignored: usergate has no apps.
 
 use actix_web::HttpRequest;
-use usergate_core::{AuthFailure, CoreError, Credential};
+use usergate_core::{AuthFailure, Channel, CoreError, Credential};
 use usergate_web::{DialectState, Scheme, basic_credentials, bearer_token};
 
 use crate::Settings;
@@ -53,6 +53,7 @@ pub type Caller = usergate_web::Caller<SessionOrBasic>;
 impl Scheme for SessionOrBasic {
     type Settings = Settings;
     type Error = DfError;
+    const CHANNEL: Channel = Channel::DreamFactory;
 
     fn credential(
         req: &HttpRequest,

@@ -7,8 +7,8 @@ use std::time::Duration;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::DateTime;
-use usergate_core::{AuthFailure, CoreError, Credential, Principal, Role, User};
-use usergate_web::{Body, IssuedToken, Object, VerifiedToken, blocking, client_ip};
+use usergate_core::{AuthFailure, Channel, CoreError, Credential, Principal, Role, User};
+use usergate_web::{Body, IssuedToken, Object, VerifiedToken, blocking};
 
 use crate::State;
 use crate::auth::{AUDIENCE, session_token};
@@ -69,10 +69,10 @@ async fn login(
         ));
     };
     let core = state.core.clone();
-    let ip = client_ip(&req);
+    let origin = usergate_web::origin(&req, Channel::DreamFactory);
     let user = blocking(move || {
         core.auth
-            .login_where(&email, &password, ip, |role| kind.admits(role))
+            .login_where(&email, &password, &origin, |role| kind.admits(role))
     })
     .await?;
     let issued = issue(&state, &user)?;
@@ -97,7 +97,8 @@ async fn current(
         version: verified.credentials_version,
         jti: Some(verified.claims.jti.clone()),
     };
-    let principal = blocking(move || core.auth.authenticate(&credential, None))
+    let origin = usergate_web::origin(req, Channel::DreamFactory);
+    let principal = blocking(move || core.auth.authenticate(&credential, &origin))
         .await
         .map_err(|e| match e {
             CoreError::Unauthenticated(f) => f,

@@ -21,6 +21,7 @@ pub type Caller = usergate_web::Caller<Bearer>;
 impl Scheme for Bearer {
     type Settings = Settings;
     type Error = ApiError;
+    const CHANNEL: usergate_core::Channel = usergate_core::Channel::EmailKeyed;
 
     fn credential(
         req: &HttpRequest,

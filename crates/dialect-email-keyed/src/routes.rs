@@ -3,7 +3,7 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use usergate_core::{Email, NewUser, UserChanges, UserKey};
-use usergate_web::{Body, Object, blocking, client_ip};
+use usergate_web::{Body, Object, blocking};
 
 use crate::State;
 use crate::auth::{AUDIENCE, Caller};
@@ -46,8 +46,8 @@ pub async fn token(
         required("password", body.password.as_deref()).map(str::to_owned),
     )?;
     let core = state.core.clone();
-    let ip = client_ip(&req);
-    let user = blocking(move || core.auth.login(email.as_str(), &password, ip)).await?;
+    let origin = usergate_web::origin(&req, usergate_core::Channel::EmailKeyed);
+    let user = blocking(move || core.auth.login(email.as_str(), &password, &origin)).await?;
     let ttl = state.settings.token_ttl;
     let issued = state
         .tokens

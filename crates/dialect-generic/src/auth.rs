@@ -21,6 +21,7 @@ pub type Caller = usergate_web::Caller<ApiKey>;
 impl Scheme for ApiKey {
     type Settings = Settings;
     type Error = ApiError;
+    const CHANNEL: usergate_core::Channel = usergate_core::Channel::Generic;
 
     fn credential(
         req: &HttpRequest,

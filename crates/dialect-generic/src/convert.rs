@@ -233,7 +233,7 @@ pub fn user_id(raw: &str) -> Result<UserId, ApiError> {
     parse_id(raw).ok_or_else(ApiError::not_found)
 }
 
-fn positive(raw: Option<&str>, field: &str, default: u64) -> Result<u64, ApiError> {
+pub(crate) fn positive(raw: Option<&str>, field: &str, default: u64) -> Result<u64, ApiError> {
     let Some(raw) = raw else { return Ok(default) };
     match raw.trim().parse::<i64>() {
         Ok(n) if n >= 1 => Ok(n.unsigned_abs()),

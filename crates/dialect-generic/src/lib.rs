@@ -27,17 +27,27 @@
 //!   32 KiB 431 `headers_too_large` (usergate-web's limits, the same for every dialect).
 //! - `POST` answers with `Location: /v1/users/usr_<id>`.
 //!
+//! # The audit log
+//! `GET /v1/audit-events` reads core's audit log (admins only, an API key as for users):
+//! newest first, exact filters `since`, `until` (ISO 8601 with an offset), `actor` (a user id,
+//! address or credential id), `target_type`, `target_id`, `action`, `outcome`; pages by id
+//! (`before` = the previous page's `next_before`, null on the last page), `limit` 1 to 500
+//! (default 100; more is a 400 naming `limit`, unlike the users' list, because an audit reader
+//! that silently gets fewer events than it asked for would think it has them all).
+//!
 //! # Search
 //! `search` is core's `Cond::Search`: on PostgreSQL trigram GIN indexes on the lower-cased
 //! name and email of live users serve it; on SQLite an FTS5 trigram table kept by triggers,
 //! for terms of three characters or more (shorter ones scan). Figures over 1,000,000 users are
 //! in `bench/BENCHMARKS.md` (`bench/search.sh`).
 
+pub mod audit;
 pub mod auth;
 pub mod convert;
 pub mod error;
 pub mod openapi;
 pub mod routes;
+pub mod webhooks;
 pub mod wire;
 
 use actix_web::web;
@@ -77,6 +87,22 @@ pub fn configure(state: State) -> impl FnOnce(&mut web::ServiceConfig) {
                         .route(web::get().to(routes::get))
                         .route(web::patch().to(routes::update))
                         .route(web::delete().to(routes::delete)),
+                )
+                .service(web::resource("/audit-events").route(web::get().to(audit::list)))
+                .service(
+                    web::resource("/webhooks")
+                        .route(web::get().to(webhooks::list))
+                        .route(web::post().to(webhooks::create)),
+                )
+                .service(
+                    web::resource("/webhooks/{webhook_id}")
+                        .route(web::get().to(webhooks::get))
+                        .route(web::patch().to(webhooks::update))
+                        .route(web::delete().to(webhooks::delete)),
+                )
+                .service(
+                    web::resource("/webhooks/{webhook_id}/attempts")
+                        .route(web::get().to(webhooks::attempts)),
                 ),
         );
     }

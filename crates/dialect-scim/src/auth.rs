@@ -22,6 +22,7 @@ pub type Caller = usergate_web::Caller<ScimKey>;
 impl Scheme for ScimKey {
     type Settings = Settings;
     type Error = ScimError;
+    const CHANNEL: usergate_core::Channel = usergate_core::Channel::Scim;
 
     fn credential(
         req: &HttpRequest,

@@ -13,7 +13,7 @@ mod html;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
-use usergate_core::{Core, CoreError};
+use usergate_core::{Channel, Core, CoreError};
 use usergate_web::{blocking, client_ip};
 
 /// What the pages need.
@@ -230,7 +230,13 @@ async fn submit(
     };
     let core = state.core.clone();
     let (email, code) = (form.email.clone(), form.code.clone());
-    match blocking(move || core.users.redeem_code(&email, &code, &password, |_| true)).await {
+    let actor = usergate_web::anonymous(&req, Channel::Console);
+    match blocking(move || {
+        core.users
+            .redeem_code(&actor, &email, &code, &password, |_| true)
+    })
+    .await
+    {
         Ok(user) => html::page(
             StatusCode::OK,
             "Your password is set",
@@ -312,8 +318,10 @@ async fn forgot_submit(
     // address has an account.
     let core = state.core.clone();
     let address = email.clone();
+    let actor = usergate_web::anonymous(&req, Channel::Console);
     actix_web::rt::spawn(async move {
-        if let Err(e) = blocking(move || core.users.request_password_reset(&address)).await {
+        if let Err(e) = blocking(move || core.users.request_password_reset(&actor, &address)).await
+        {
             tracing::error!(error = %e, "password reset mail failed");
         }
     });

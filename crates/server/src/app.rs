@@ -189,6 +189,16 @@ pub async fn start(args: ServeArgs, signals: bool) -> Result<Running, StartError
         core,
         tokens,
     } = prepared;
+    crate::audit_log::spawn_pruning(Arc::new(core.clone()), args.audit_retention);
+    crate::webhooks::spawn(
+        core.clone(),
+        crate::webhooks::DispatchSettings {
+            schedule: args.webhook_retry_schedule.clone(),
+            timeout: args.webhook_timeout,
+            allow_private: args.webhook_allow_private,
+            poll: std::time::Duration::from_millis(250),
+        },
+    );
     let accepting = Arc::new(AtomicBool::new(true));
     let health = Health {
         store: store.clone(),

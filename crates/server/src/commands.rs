@@ -7,8 +7,8 @@ use usergate_core::machine::{
     CredentialKind, KeyDialect, MachineCredential, NewCredential, api_key,
 };
 use usergate_core::{
-    Actor, Argon2Cost, Argon2Hasher, AuthLimits, Core, CoreError, Email, NewUser, PasswordPolicy,
-    Role, SystemClock, UserKey,
+    Actor, Argon2Cost, Argon2Hasher, AuthLimits, Channel, Core, CoreError, Email, NewUser,
+    PasswordPolicy, Role, SystemClock, UserKey,
 };
 use usergate_store::Store;
 
@@ -41,7 +41,7 @@ pub fn admin_create(args: &AdminCreateArgs) -> Result<(), StartError> {
         password: Some(creds.password.clone()),
         ..NewUser::new(creds.email)
     };
-    let admin = core.users.create(&Actor::System, new)?;
+    let admin = core.users.create(&Actor::system(Channel::Cli), new)?;
     let shown = creds.generated.then(|| creds.password.expose().to_owned());
     if args.json {
         let mut out = json!({"id": admin.id.get(), "email": admin.email.as_str()});
@@ -106,7 +106,7 @@ pub fn clients_create(args: &ClientCreateArgs) -> Result<(), StartError> {
     let issued = core
         .users
         .create_credential(
-            &Actor::System,
+            &Actor::system(Channel::Cli),
             NewCredential {
                 kind: CredentialKind::OAuthClient,
                 owner: UserKey::Email(owner),
@@ -150,7 +150,7 @@ pub fn api_keys_create(args: &ApiKeyCreateArgs) -> Result<(), StartError> {
     let issued = core
         .users
         .create_credential(
-            &Actor::System,
+            &Actor::system(Channel::Cli),
             NewCredential {
                 kind: CredentialKind::ApiKey,
                 owner: UserKey::Email(owner),
@@ -194,7 +194,9 @@ pub fn api_keys_create(args: &ApiKeyCreateArgs) -> Result<(), StartError> {
 /// `usergate clients list`, `usergate api-keys list`: never a secret.
 pub fn list_credentials(args: &ClientListArgs, kind: CredentialKind) -> Result<(), StartError> {
     let core = operator_core(&args.db, PasswordPolicy::default())?;
-    let found = core.users.list_credentials(&Actor::System, kind)?;
+    let found = core
+        .users
+        .list_credentials(&Actor::system(Channel::Cli), kind)?;
     let time = |t: chrono::NaiveDateTime| t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
     let view = |c: &MachineCredential| {
         json!({
@@ -237,14 +239,17 @@ pub fn revoke(args: &ClientRevokeArgs, kind: CredentialKind) -> Result<(), Start
         CredentialKind::OAuthClient => "client",
         CredentialKind::ApiKey => "API key",
     };
-    let listed = core.users.list_credentials(&Actor::System, kind)?;
+    let listed = core
+        .users
+        .list_credentials(&Actor::system(Channel::Cli), kind)?;
     if !listed.iter().any(|c| c.id == args.id) {
         return Err(StartError::Config(format!(
             "no {what} with the id {}",
             args.id
         )));
     }
-    core.users.revoke_credential(&Actor::System, &args.id)?;
+    core.users
+        .revoke_credential(&Actor::system(Channel::Cli), &args.id)?;
     println!("revoked: {}", args.id);
     Ok(())
 }

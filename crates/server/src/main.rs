@@ -1,13 +1,17 @@
-//! `usergate`: serve, migrate, create admins, print OpenAPI documents.
+//! `usergate`: serve, migrate, create admins and credentials, import and export, read the
+//! audit log, print OpenAPI documents.
 
 use clap::Parser;
 use usergate_core::machine::CredentialKind;
-use usergate_server::config::{AdminCommand, ApiKeysCommand, ClientsCommand, Command};
-use usergate_server::{Cli, commands, telemetry, transfer};
+use usergate_server::config::{
+    AdminCommand, ApiKeysCommand, AuditCommand, ClientsCommand, Command, WebhooksCommand,
+};
+use usergate_server::webhooks::cli as webhooks;
+use usergate_server::{Cli, audit_log, commands, telemetry, transfer};
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    telemetry::init(cli.log_format);
+    telemetry::init(cli.log_format, matches!(cli.command, Command::Serve(_)));
     let result = match cli.command {
         Command::Serve(args) => serve(*args),
         Command::Migrate(db) => commands::migrate(&db),
@@ -37,6 +41,16 @@ fn main() -> std::process::ExitCode {
             };
         }
         Command::Export(args) => transfer::export(&args).map(drop),
+        Command::Audit(AuditCommand::List(args)) => audit_log::list(&args),
+        Command::Audit(AuditCommand::Tail(args)) => audit_log::tail(&args),
+        Command::Audit(AuditCommand::Export(args)) => audit_log::export(&args).map(drop),
+        Command::Audit(AuditCommand::Prune(args)) => audit_log::prune(&args),
+        Command::Webhooks(WebhooksCommand::Create(args)) => webhooks::create(&args),
+        Command::Webhooks(WebhooksCommand::List(args)) => webhooks::list(&args),
+        Command::Webhooks(WebhooksCommand::Update(args)) => webhooks::update(&args),
+        Command::Webhooks(WebhooksCommand::Delete(args)) => webhooks::delete(&args),
+        Command::Webhooks(WebhooksCommand::Test(args)) => webhooks::test(&args),
+        Command::Webhooks(WebhooksCommand::Attempts(args)) => webhooks::attempts(&args),
         Command::Openapi { dialect } => commands::openapi(dialect).map(|doc| println!("{doc}")),
     };
     match result {

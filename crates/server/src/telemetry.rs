@@ -14,9 +14,16 @@ use tracing_subscriber::EnvFilter;
 
 use crate::config::LogFormat;
 
-/// Installs the global subscriber (`RUST_LOG` filters; default `info`). Safe to call twice.
-pub fn init(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+/// Installs the global subscriber (`RUST_LOG` filters; default `info`, and for the operator's
+/// commands, other than `serve`, without the `usergate::audit` lines: a command prints what it
+/// did, and its events are in the audit table). Safe to call twice.
+pub fn init(format: LogFormat, serving: bool) {
+    let default = if serving {
+        "info"
+    } else {
+        "info,usergate::audit=warn"
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -105,4 +105,84 @@ diesel::table! {
 
 diesel::joinable!(group_members -> groups (group_id));
 diesel::joinable!(group_members -> users (user_id));
-diesel::allow_tables_to_appear_in_same_query!(users, revoked_tokens, groups, group_members);
+
+diesel::table! {
+    audit_events (id) {
+        id -> BigInt,
+        occurred_at -> Timestamp,
+        instance_id -> Text,
+        request_id -> Nullable<Text>,
+        dialect -> Text,
+        actor_type -> Text,
+        actor_id -> Nullable<Text>,
+        actor_email -> Nullable<Text>,
+        credential_id -> Nullable<Text>,
+        action -> Text,
+        outcome -> Text,
+        error_code -> Nullable<Text>,
+        target_type -> Nullable<Text>,
+        target_id -> Nullable<Text>,
+        target_email -> Nullable<Text>,
+        changes -> Text,
+        ip -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
+        resource -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    webhook_endpoints (id) {
+        id -> BigInt,
+        url -> Text,
+        description -> Text,
+        event_types -> Text,
+        secret -> Text,
+        enabled -> Bool,
+        disabled_reason -> Nullable<Text>,
+        retry_at -> Nullable<Timestamp>,
+        leased_until -> Nullable<Timestamp>,
+        lease_owner -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> BigInt,
+        endpoint_id -> BigInt,
+        event_id -> BigInt,
+        status -> Text,
+        attempts -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_attempts (id) {
+        id -> BigInt,
+        delivery_id -> BigInt,
+        endpoint_id -> BigInt,
+        event_id -> BigInt,
+        attempted_at -> Timestamp,
+        status_code -> Nullable<BigInt>,
+        latency_ms -> BigInt,
+        error -> Nullable<Text>,
+        succeeded -> Bool,
+    }
+}
+
+diesel::joinable!(webhook_deliveries -> audit_events (event_id));
+diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    revoked_tokens,
+    groups,
+    group_members,
+    audit_events,
+    webhook_endpoints,
+    webhook_deliveries,
+    webhook_attempts,
+);

@@ -22,7 +22,7 @@ both!(settings_agree_across_instances, |db: TestDb| {
 
 both!(migrations_are_idempotent, empty, |db: TestDb| {
     let applied = Store::migrate(db.url()).expect("first");
-    assert_eq!(applied.len(), 9);
+    assert_eq!(applied.len(), 11);
     assert!(Store::migrate(db.url()).expect("second").is_empty());
     assert!(Store::open(db.url(), None).expect("open").ping().is_ok());
 });
@@ -101,6 +101,10 @@ both!(schema_rs_matches_the_migrated_database, |db: TestDb| {
             ("user_codes", 4),
             ("machine_credentials", 9),
             ("import_runs", 8),
+            ("audit_events", 19),
+            ("webhook_endpoints", 12),
+            ("webhook_deliveries", 7),
+            ("webhook_attempts", 9),
         ],
         "schema.rs was read"
     );

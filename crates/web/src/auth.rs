@@ -6,14 +6,15 @@
 
 use std::future::Future;
 use std::marker::PhantomData;
-use std::net::IpAddr;
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, ResponseError, web};
-use usergate_core::{Actor, AuthFailure, Core, CoreError, CoreResult, Credential};
+use usergate_core::{
+    Actor, AuthFailure, Channel, Core, CoreError, CoreResult, Credential, Origin, Via,
+};
 
-use crate::{DialectState, blocking, client_ip};
+use crate::{DialectState, RequestId, blocking, client_ip};
 
 /// How a dialect's requests carry their credential.
 pub trait Scheme: 'static {
@@ -21,6 +22,8 @@ pub trait Scheme: 'static {
     type Settings: 'static;
     /// The dialect's error, in its own envelope.
     type Error: ResponseError + From<CoreError> + 'static;
+    /// The channel its changes are audited under.
+    const CHANNEL: Channel;
 
     /// The credential of a request, checked as far as it can be without the store (a token's
     /// signature, audience and expiry), or why there is none.
@@ -37,21 +40,24 @@ pub trait Scheme: 'static {
 
 /// Resolves a credential (or the reason there is none) to the caller, through core's cache of
 /// resolved credentials and then the database, counting failures against the anonymous limit of
-/// `ip`.
+/// the request's address. The caller carries `origin`, with the credential it used.
 pub async fn authenticate(
     core: &Core,
     credential: &Result<Credential, AuthFailure>,
-    ip: Option<IpAddr>,
+    origin: Origin,
 ) -> CoreResult<Actor> {
+    let ip = origin.ip;
     let failure = match credential {
         Err(failure) => *failure,
         Ok(credential) => {
+            let origin = origin.via(via(credential));
             if let Some(cached) = core.auth.authenticate_cached(credential, ip) {
-                return cached.map(Actor::User);
+                return cached.map(|p| Actor::user(p, origin));
             }
             let (owned, credential) = (core.clone(), credential.clone());
-            match blocking(move || owned.auth.authenticate(&credential, ip)).await {
-                Ok(principal) => return Ok(Actor::User(principal)),
+            let o = origin.clone();
+            match blocking(move || owned.auth.authenticate(&credential, &o)).await {
+                Ok(principal) => return Ok(Actor::user(principal, origin)),
                 Err(CoreError::Unauthenticated(failure)) => failure,
                 Err(e) => return Err(e),
             }
@@ -59,6 +65,32 @@ pub async fn authenticate(
     };
     core.auth.anonymous_request(ip)?;
     Err(CoreError::Unauthenticated(failure))
+}
+
+/// What the audit log says a caller used.
+fn via(credential: &Credential) -> Via {
+    match credential {
+        Credential::Token { jti, .. } => Via::Session(jti.clone()),
+        Credential::ClientToken { client, .. } => Via::OAuthClient(client.clone()),
+        Credential::ApiKey { id, .. } => Via::ApiKey(id.clone()),
+        Credential::Password { .. } => Via::Password,
+    }
+}
+
+/// Where a request of `channel` comes from: its id, its peer address, its user agent.
+pub fn origin(req: &HttpRequest, channel: Channel) -> Origin {
+    use actix_web::HttpMessage as _;
+    let request_id = req.extensions().get::<RequestId>().map(|r| r.0.clone());
+    let user_agent = req
+        .headers()
+        .get(actix_web::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok());
+    Origin::request(channel, request_id, client_ip(req), user_agent)
+}
+
+/// The caller of a request that needs none (a login, a one-time code), for the audit log.
+pub fn anonymous(req: &HttpRequest, channel: Channel) -> Actor {
+    Actor::anonymous(origin(req, channel))
 }
 
 /// The authenticated caller of a request of dialect `S`. What it may do is core's decision.
@@ -73,11 +105,9 @@ impl<S> Caller<S> {
 
 impl<S> Clone for Caller<S> {
     fn clone(&self) -> Self {
-        *self
+        Caller(self.0.clone(), PhantomData)
     }
 }
-
-impl<S> Copy for Caller<S> {}
 
 impl<S> std::fmt::Debug for Caller<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -98,9 +128,9 @@ impl<S: Scheme> FromRequest for Caller<S> {
             return Box::pin(async move { Err(missing.into()) });
         };
         let credential = S::credential(req, &state);
-        let ip = client_ip(req);
+        let origin = origin(req, S::CHANNEL);
         Box::pin(async move {
-            match authenticate(&state.core, &credential, ip).await {
+            match authenticate(&state.core, &credential, origin).await {
                 Ok(actor) => Ok(Caller(actor, PhantomData)),
                 Err(e) => Err(S::refused(&credential, e)),
             }

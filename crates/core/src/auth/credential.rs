@@ -12,6 +12,7 @@ use std::net::IpAddr;
 use chrono::NaiveDateTime;
 
 use crate::access::{Principal, current};
+use crate::audit::Origin;
 use crate::cache::{Entry, Key};
 use crate::domain::{KeyDialect, Status, UserId};
 use crate::error::{AuthFailure, CoreError, CoreResult, Denied};
@@ -81,11 +82,8 @@ impl AuthService {
     /// (deactivated, deleted, new role or password) or that was revoked is `Revoked`; a
     /// machine credential must still be live and its owner active; a password is checked as a
     /// login is (throttled, one answer for every failure).
-    pub fn authenticate(
-        &self,
-        credential: &Credential,
-        from: Option<IpAddr>,
-    ) -> CoreResult<Principal> {
+    pub fn authenticate(&self, credential: &Credential, origin: &Origin) -> CoreResult<Principal> {
+        let from = origin.ip;
         match credential {
             Credential::Token { user, version, jti } => {
                 self.resolve_token(*user, *version, jti.as_deref())
@@ -116,7 +114,7 @@ impl AuthService {
                 Ok(found.principal)
             }
             Credential::Password { email, password } => {
-                let user = self.login(email, password, from)?;
+                let user = self.login(email, password, origin)?;
                 Ok(Principal {
                     id: user.id,
                     role: user.role,

@@ -9,7 +9,8 @@ use std::sync::Arc;
 
 use chrono::NaiveDateTime;
 
-use crate::access::Principal;
+use crate::access::{Actor, Principal};
+use crate::audit::{self, Action, Event, Origin, Target};
 use crate::cache::AuthCache;
 use crate::domain::{Role, Status, normalize_email};
 use crate::error::{AuthFailure, CoreError, CoreResult};
@@ -93,8 +94,9 @@ impl AuthService {
     /// and users who are not active all get the same error after the same work (one argon2
     /// verification). Failures count against the account and the address; too many are
     /// answered `RateLimited` before any password is checked.
-    pub fn login(&self, email: &str, password: &str, from: Option<IpAddr>) -> CoreResult<User> {
-        self.login_where(email, password, from, |_| true)
+    /// Each attempt that gets as far as a password check is an `auth.login` event.
+    pub fn login(&self, email: &str, password: &str, origin: &Origin) -> CoreResult<User> {
+        self.login_where(email, password, origin, |_| true)
     }
 
     /// [`AuthService::login`] for the users `accept` admits (DreamFactory's admin and user session
@@ -104,9 +106,10 @@ impl AuthService {
         &self,
         email: &str,
         password: &str,
-        from: Option<IpAddr>,
+        origin: &Origin,
         accept: impl Fn(Role) -> bool,
     ) -> CoreResult<User> {
+        let from = origin.ip;
         let account = normalize_email(email);
         let now = self.clock.instant();
         self.throttled(&account, from, now)?;
@@ -121,7 +124,15 @@ impl AuthService {
         let creds = creds.filter(|c| verified && c.status == Status::Active && accept(c.role));
         let Some(creds) = creds else {
             self.failed(&account, from, now);
-            return Err(CoreError::Unauthenticated(AuthFailure::BadCredentials));
+            let refused = CoreError::Unauthenticated(AuthFailure::BadCredentials);
+            let target = Target {
+                email: Some(email.trim().to_owned()),
+                ..Target::none_user()
+            };
+            let actor = Actor::anonymous(origin.clone());
+            let event = Event::new(Action::AuthLogin, target);
+            audit::record_failure(&*self.logins, &actor, event, &refused, self.clock.now());
+            return Err(refused);
         };
         self.succeeded(&account);
         // A hash kept from an import (or made with older costs) is replaced by one of ours now
@@ -146,7 +157,19 @@ impl AuthService {
                 password_hash: rehashed.clone(),
                 ..UserUpdate::default()
             };
-            Ok(repo.update(user.id, &update)?)
+            let user = repo.update(user.id, &update)?;
+            let actor = Actor::user(
+                Principal {
+                    id: user.id,
+                    role: user.role,
+                    status: user.status,
+                    credentials_version: user.credentials_version,
+                },
+                origin.clone(),
+            );
+            let event = Event::new(Action::AuthLogin, Target::user(&user));
+            audit::record(repo, &actor, event, at)?;
+            Ok(user)
         })
     }
 

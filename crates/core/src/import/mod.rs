@@ -9,7 +9,7 @@
 //! (CSV or JSON Lines, one column per field) is read and written by [`format`].
 //!
 //! Exports read users in id order, a page at a time; the password hash leaves core here and
-//! nowhere else, and only to the operator ([`Actor::System`]).
+//! nowhere else, and only to the operator (an actor of kind [`crate::ActorKind::System`]).
 
 mod format;
 
@@ -18,16 +18,17 @@ use std::hash::{BuildHasher, RandomState};
 
 use chrono::NaiveDateTime;
 
-use crate::access::{Actor, AdminGrant, require_admin};
-use crate::domain::{Coarse, UserId};
+use crate::access::{Actor, ActorKind, AdminGrant, require_admin};
+use crate::audit::{self, Action, Event, Target};
+use crate::domain::{Coarse, Email, UserId};
 use crate::error::{Conflict, CoreError, CoreResult, Denied, FieldError};
 use crate::group::GroupId;
 use crate::groups::join_named;
 use crate::hashes;
 use crate::patch::Patch;
 use crate::ports::{self, Inserted, NewUserRecord, Repos};
-use crate::user::{NewUser, ProfileChanges, UserChanges, UserKey};
-use crate::users::{Prepared, UserService, no_guard, update_in};
+use crate::user::{NewUser, ProfileChanges, User, UserChanges, UserKey};
+use crate::users::{Prepared, UserService, created_event, no_guard, update_in};
 
 pub use crate::ports::{Checkpoint, Exported, Tally};
 pub use format::{COLUMNS, Cell, Row, columns};
@@ -141,6 +142,7 @@ impl Rejection {
 pub struct Import<'a> {
     users: &'a UserService,
     grant: AdminGrant,
+    actor: Actor,
     on_conflict: OnConflict,
     dry_run: bool,
     /// A dry run rolls each batch back, so the store cannot tell a later record that an earlier
@@ -168,6 +170,7 @@ impl<'a> Import<'a> {
         Ok(Import {
             users,
             grant,
+            actor: actor.clone(),
             on_conflict,
             dry_run,
             seen: dry_run.then(|| (RandomState::new(), HashSet::new())),
@@ -230,6 +233,15 @@ impl<'a> Import<'a> {
             for (id, record) in &joining {
                 join_named(repo, *id, &record.groups, &mut known, now)?;
             }
+            let created: Vec<Event> = records
+                .iter()
+                .zip(&inserted)
+                .filter_map(|((_, row), done)| match done {
+                    Inserted::Live(id) => Some(created_event(&inserted_user(*id, row))),
+                    Inserted::Deleted | Inserted::Skipped => None,
+                })
+                .collect();
+            audit::record_many(repo, &self.actor, created, now)?;
             let mut done = tally;
             let mut rejected = Vec::new();
             for ((record, row), fresh) in records.iter().zip(&inserted) {
@@ -318,13 +330,26 @@ impl<'a> Import<'a> {
         Ok((done, rejections))
     }
 
-    /// Marks the import finished (a later run of it has nothing to do) and returns its tally.
+    /// Marks the import finished (a later run of it has nothing to do) and returns its tally,
+    /// with the run's one `import.run` event.
     pub fn finish(mut self) -> CoreResult<Tally> {
         self.checkpoint.finished = true;
         if !self.dry_run {
             let now = self.users.clock.now();
+            let t = &self.checkpoint.tally;
+            let changes = serde_json::json!({
+                "run": self.checkpoint.run,
+                "records": t.records,
+                "created": t.created,
+                "updated": t.updated,
+                "skipped": t.skipped,
+                "rejected": t.rejected,
+            });
+            let event = Event::new(Action::ImportRun, Target::none())
+                .changes(changes.as_object().cloned().unwrap_or_default());
             ports::write(&*self.users.store, |repo| {
-                Ok(repo.put_import_checkpoint(&self.checkpoint, now)?)
+                repo.put_import_checkpoint(&self.checkpoint, now)?;
+                audit::record(repo, &self.actor, event.clone(), now)
             })?;
         }
         Ok(self.checkpoint.tally)
@@ -406,8 +431,38 @@ impl<'a> Import<'a> {
         };
         let key = UserKey::Email(record.user.email.clone());
         let prepared = Prepared { changes, hash };
-        let user = update_in(repo, self.grant, &key, &prepared, &no_guard, now)?;
+        let user = update_in(
+            repo,
+            self.grant,
+            &self.actor,
+            None,
+            &key,
+            &prepared,
+            &no_guard,
+            now,
+        )?;
         join_named(repo, user.id, &record.groups, known, now)
+    }
+}
+
+/// The user a row became when it was inserted live with this id.
+fn inserted_user(id: UserId, row: &NewUserRecord) -> User {
+    User {
+        id,
+        email: Email::from_trusted(row.email.clone(), row.email_normalized.clone()),
+        name: row.name.clone(),
+        profile: row.profile.clone(),
+        role: row.role,
+        status: row.status,
+        has_password: row.password_hash.is_some(),
+        employee_number: row.employee_number,
+        external_id: row.external_id.clone(),
+        login_name: row.login_name.clone(),
+        attributes: row.attributes.clone(),
+        credentials_version: 0,
+        created_at: row.now,
+        updated_at: row.now,
+        last_login_at: None,
     }
 }
 
@@ -424,7 +479,7 @@ impl UserService {
         with_hashes: bool,
     ) -> CoreResult<Vec<Exported>> {
         require_admin(actor)?;
-        if with_hashes && !matches!(actor, Actor::System) {
+        if with_hashes && actor.kind != ActorKind::System {
             return Err(CoreError::Forbidden(Denied::NotAdmin));
         }
         let mut page = ports::read(&*self.store, |repo| {

@@ -1,7 +1,9 @@
 //! An in-memory [`UserStore`] for core's unit tests: transactions work on a copy that is kept
 //! only when the work succeeds, like a real database.
 
+mod audit;
 mod groups;
+mod webhooks;
 
 use std::sync::Mutex;
 
@@ -33,6 +35,8 @@ struct State {
     credentials: Vec<CredentialRecord>,
     imports: Vec<Checkpoint>,
     groups: Vec<groups::GroupRow>,
+    events: Vec<crate::ports::AuditEvent>,
+    hooks: webhooks::Hooks,
 }
 
 #[derive(Default)]
@@ -48,6 +52,8 @@ struct Tx<'a> {
     credentials: &'a mut Vec<CredentialRecord>,
     imports: &'a mut Vec<Checkpoint>,
     groups: &'a mut Vec<groups::GroupRow>,
+    events: &'a mut Vec<crate::ports::AuditEvent>,
+    hooks: &'a mut webhooks::Hooks,
 }
 
 impl UserStore for MemoryStore {
@@ -62,6 +68,8 @@ impl UserStore for MemoryStore {
             credentials: &mut copy.credentials,
             imports: &mut copy.imports,
             groups: &mut copy.groups,
+            events: &mut copy.events,
+            hooks: &mut copy.hooks,
         })?;
         *state = copy;
         Ok(())
@@ -76,6 +84,8 @@ impl UserStore for MemoryStore {
             credentials: &mut copy.credentials,
             imports: &mut copy.imports,
             groups: &mut copy.groups,
+            events: &mut copy.events,
+            hooks: &mut copy.hooks,
         })
     }
 }
@@ -84,6 +94,11 @@ impl MemoryStore {
     pub(crate) fn hash_of(&self, id: UserId) -> Option<String> {
         let state = self.state.lock().expect("lock");
         state.rows.iter().find(|r| r.user.id == id)?.hash.clone()
+    }
+
+    /// Every audit event, oldest first.
+    pub(crate) fn events(&self) -> Vec<crate::ports::AuditEvent> {
+        self.state.lock().expect("lock").events.clone()
     }
 
     pub(crate) fn row_count(&self) -> usize {

@@ -3,15 +3,17 @@
 //!
 //! Architecture invariant: this module depends on domain types only (`domain`, `user`, `query`,
 //! `patch`, `error`), never on a service. A unit of work gets one [`Repos`]: the users, groups,
-//! tokens, codes, machine credentials and imports ports of one transaction; each service function
+//! tokens, codes, machine credentials, imports and audit ports of one transaction; each service function
 //! takes the narrowest port it needs.
 
+mod audit;
 mod codes;
 mod credentials;
 mod groups;
 mod imports;
 mod tokens;
 mod users;
+mod webhooks;
 
 use std::time::Instant;
 
@@ -19,12 +21,14 @@ use chrono::{NaiveDateTime, Utc};
 
 use crate::error::CoreError;
 
+pub use audit::{AuditEvent, AuditFilter, AuditRepo, Cursor, NewAuditEvent};
 pub use codes::{CodePurpose, CodeRecord, CodeRepo};
 pub use credentials::{CredentialKind, CredentialRecord, CredentialRepo, MachineCredential};
 pub use groups::{GroupRepo, GroupUpdate, NewGroupRecord};
 pub use imports::{Checkpoint, Exported, ImportRepo, Tally};
 pub use tokens::TokenRepo;
 pub use users::{Credentials, Inserted, NewUserRecord, PrincipalRecord, UserRepo, UserUpdate};
+pub use webhooks::{Attempt, EndpointRecord, EndpointUpdate, PendingDelivery, WebhookRepo};
 
 /// What a store can fail with, as core needs to tell it apart.
 #[derive(Debug, thiserror::Error)]
@@ -60,10 +64,21 @@ impl From<RepoError> for CoreError {
 }
 
 /// Every port of one transaction.
-pub trait Repos: UserRepo + GroupRepo + TokenRepo + CodeRepo + CredentialRepo + ImportRepo {}
+pub trait Repos:
+    UserRepo + GroupRepo + TokenRepo + CodeRepo + CredentialRepo + ImportRepo + AuditRepo + WebhookRepo
+{
+}
 
 impl<T> Repos for T where
-    T: UserRepo + GroupRepo + TokenRepo + CodeRepo + CredentialRepo + ImportRepo + ?Sized
+    T: UserRepo
+        + GroupRepo
+        + TokenRepo
+        + CodeRepo
+        + CredentialRepo
+        + ImportRepo
+        + AuditRepo
+        + WebhookRepo
+        + ?Sized
 {
 }
 

@@ -6,7 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 /// The domain types: they depend on nothing but each other.
-const DOMAIN: [&str; 6] = ["domain", "error", "group", "patch", "query", "user"];
+const DOMAIN: [&str; 7] = [
+    "domain", "error", "group", "origin", "patch", "query", "user",
+];
 
 /// Every top-level module of `src/` (test doubles left out) and the modules it names through
 /// `crate::`, outside its tests.

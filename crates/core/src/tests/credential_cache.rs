@@ -32,7 +32,7 @@ fn the_credential_cache_forgets_on_writes_and_keeps_across_logins() {
     // Someone logging in changes no credential: the cache stays.
     w.core
         .auth
-        .login("other@example.com", PW, None)
+        .login("other@example.com", PW, &origin())
         .expect("login");
     assert_eq!(cached(), Some(p));
     // Any other write empties it (here: a change to another user).

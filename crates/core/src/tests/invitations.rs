@@ -70,7 +70,7 @@ fn an_invited_user_has_no_password_until_they_redeem_the_mailed_code() {
     let user = batch.results[0].as_ref().expect("invited").clone();
     assert!(!user.has_password);
     // The given password was not kept: nobody can log in before accepting.
-    assert!(w.core.auth.login("new@example.com", PW, None).is_err());
+    assert!(w.core.auth.login("new@example.com", PW, &origin()).is_err());
     let code = outbox.last_code();
     assert_eq!(code.len(), invites::CODE_LENGTH);
     match &outbox.sent.lock().expect("lock")[0] {
@@ -83,6 +83,7 @@ fn an_invited_user_has_no_password_until_they_redeem_the_mailed_code() {
         .core
         .users
         .redeem_code(
+            &anon(),
             "root@example.com",
             &code,
             &new_password("a brand new secret"),
@@ -95,6 +96,7 @@ fn an_invited_user_has_no_password_until_they_redeem_the_mailed_code() {
         .core
         .users
         .redeem_code(
+            &anon(),
             " NEW@example.com ",
             &code,
             &new_password("a brand new secret"),
@@ -105,13 +107,14 @@ fn an_invited_user_has_no_password_until_they_redeem_the_mailed_code() {
     assert!(accepted.credentials_version > user.credentials_version);
     w.core
         .auth
-        .login("new@example.com", "a brand new secret", None)
+        .login("new@example.com", "a brand new secret", &origin())
         .expect("login");
     // Single use.
     let again = w
         .core
         .users
         .redeem_code(
+            &anon(),
             "new@example.com",
             &code,
             &new_password("another new secret"),
@@ -192,19 +195,19 @@ fn a_new_invitation_replaces_the_old_code_and_expired_codes_say_so() {
     assert!(matches!(
         w.core
             .users
-            .redeem_code("y@example.com", &first, &pw, |_| true),
+            .redeem_code(&anon(), "y@example.com", &first, &pw, |_| true),
         Err(CoreError::NotFound)
     ));
     // The code of a user the endpoint does not admit is refused, and stays usable.
     assert!(matches!(
         w.core
             .users
-            .redeem_code("y@example.com", &second, &pw, |r| r == Role::Admin),
+            .redeem_code(&anon(), "y@example.com", &second, &pw, |r| r == Role::Admin),
         Err(CoreError::Forbidden(Denied::WrongKind))
     ));
     w.core
         .users
-        .redeem_code("y@example.com", &second, &pw, |_| true)
+        .redeem_code(&anon(), "y@example.com", &second, &pw, |_| true)
         .expect("accept");
     // Accepted: no second invitation.
     assert!(matches!(
@@ -231,7 +234,7 @@ fn a_new_invitation_replaces_the_old_code_and_expired_codes_say_so() {
     assert!(matches!(
         w.core
             .users
-            .redeem_code("z@example.com", &outbox.last_code(), &pw, |_| true),
+            .redeem_code(&anon(), "z@example.com", &outbox.last_code(), &pw, |_| true),
         Err(CoreError::CodeExpired)
     ));
     assert_eq!(w.hasher.verifies.load(Ordering::SeqCst), hashes_before);
@@ -253,7 +256,7 @@ fn a_reset_code_goes_only_to_active_users_and_sets_the_password() {
     for email in ["nobody@example.com", "gone@example.com", "not an address"] {
         w.core
             .users
-            .request_password_reset(email)
+            .request_password_reset(&anon(), email)
             .expect("same answer");
     }
     assert!(
@@ -262,7 +265,7 @@ fn a_reset_code_goes_only_to_active_users_and_sets_the_password() {
     );
     w.core
         .users
-        .request_password_reset("FORGETFUL@example.com")
+        .request_password_reset(&anon(), "FORGETFUL@example.com")
         .expect("mailed");
     let code = match outbox.sent.lock().expect("lock").last() {
         Some(Mail::PasswordReset(m)) => m.code.clone(),
@@ -280,7 +283,7 @@ fn a_reset_code_goes_only_to_active_users_and_sets_the_password() {
     let after = w
         .core
         .users
-        .redeem_code("forgetful@example.com", &code, &pw, |_| true)
+        .redeem_code(&anon(), "forgetful@example.com", &code, &pw, |_| true)
         .expect("reset");
     assert!(
         after.credentials_version > user.credentials_version,
@@ -288,7 +291,7 @@ fn a_reset_code_goes_only_to_active_users_and_sets_the_password() {
     );
     w.core
         .auth
-        .login("forgetful@example.com", "a brand new secret", None)
+        .login("forgetful@example.com", "a brand new secret", &origin())
         .expect("login");
     assert!(matches!(
         w.core.users.peek_code("forgetful@example.com", &code),

@@ -2,6 +2,7 @@
 //! machine credentials, the credential cache.
 
 mod architecture;
+mod audit;
 mod credential_cache;
 mod groups;
 mod invitations;
@@ -119,12 +120,25 @@ pub(super) fn new_user(email: &str, role: Role) -> NewUser {
 }
 
 pub(super) fn as_actor(user: &User) -> Actor {
-    Actor::User(Principal {
-        id: user.id,
-        role: user.role,
-        status: user.status,
-        credentials_version: user.credentials_version,
-    })
+    Actor::user(
+        Principal {
+            id: user.id,
+            role: user.role,
+            status: user.status,
+            credentials_version: user.credentials_version,
+        },
+        origin(),
+    )
+}
+
+/// A request of the generic dialect, for tests that do not care where a change comes from.
+pub(super) fn origin() -> Origin {
+    Origin::request(Channel::Generic, Some("req-1".into()), None, Some("test"))
+}
+
+/// An unauthenticated request.
+pub(super) fn anon() -> Actor {
+    Actor::anonymous(origin())
 }
 
 pub(super) fn key(u: &User) -> UserKey {
@@ -151,7 +165,7 @@ pub(super) fn pw(s: &str) -> Password {
 
 impl World {
     pub(super) fn sys(&self) -> Actor {
-        Actor::System
+        Actor::system(Channel::Cli)
     }
     pub(super) fn create(&self, email: &str, role: Role) -> User {
         self.core
@@ -185,7 +199,7 @@ fn token(user: UserId, version: i64, jti: Option<&str>) -> Credential {
 
 impl Resolve for AuthService {
     fn resolve(&self, user: UserId, version: i64, jti: Option<&str>) -> CoreResult<Principal> {
-        self.authenticate(&token(user, version, jti), None)
+        self.authenticate(&token(user, version, jti), &origin())
     }
 
     fn resolve_cached(&self, user: UserId, version: i64, jti: Option<&str>) -> Option<Principal> {
@@ -206,6 +220,6 @@ impl Resolve for AuthService {
             scopes: vec!["user".to_owned()],
             needs: "user",
         };
-        self.authenticate(&credential, None)
+        self.authenticate(&credential, &origin())
     }
 }

@@ -2,6 +2,7 @@
 //! treat a failing record.
 
 use crate::access::{Actor, AdminGrant, require_admin};
+use crate::audit::{Action, Event, Target};
 use crate::error::{CoreError, CoreResult};
 use crate::ports::{self, NewUserRecord, Repos};
 use crate::user::{NewUser, User, UserChanges, UserKey};
@@ -49,7 +50,17 @@ impl UserService {
             .into_iter()
             .map(|i| i.and_then(|new| self.record(new)))
             .collect();
-        self.run_batch(records, mode, insert_in)
+        let audit = Audited {
+            actor,
+            action: Action::UserCreate,
+            target: &|r: &NewUserRecord| Target {
+                email: Some(r.email.clone()),
+                ..Target::none_user()
+            },
+        };
+        self.run_batch(&audit, records, mode, |repo, record| {
+            insert_in(repo, actor, record)
+        })
     }
 
     /// Changes users, as `mode` says; `guard` may refuse a target inside the transaction (an
@@ -62,13 +73,17 @@ impl UserService {
         mode: BatchMode,
     ) -> CoreResult<Batch<User>> {
         let grant = require_admin(actor)?;
-        self.update_each(grant, items, guard, mode, |_, _| Ok(()))
+        self.update_each(grant, actor, None, items, guard, mode, |_, _| Ok(()))
     }
 
-    /// Changes users as `mode` says, `then` doing more in each change's transaction.
+    /// Changes users as `mode` says, `then` doing more in each change's transaction; `action`
+    /// names their events when the diff does not (a re-sent invitation).
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn update_each(
         &self,
         grant: AdminGrant,
+        actor: &Actor,
+        action: Option<Action>,
         items: Vec<CoreResult<(UserKey, UserChanges)>>,
         guard: &Guard<'_>,
         mode: BatchMode,
@@ -79,8 +94,13 @@ impl UserService {
             .map(|i| i.and_then(|(key, changes)| Ok((key, self.prepare(&changes)?))))
             .collect();
         let now = self.clock.now();
-        self.run_batch(prepared, mode, |repo, (key, p)| {
-            let user = update_in(repo, grant, key, p, guard, now)?;
+        let audit = Audited {
+            actor,
+            action: action.unwrap_or(Action::UserUpdate),
+            target: &|(key, _): &(UserKey, Prepared)| Target::user_key(key),
+        };
+        self.run_batch(&audit, prepared, mode, |repo, (key, p)| {
+            let user = update_in(repo, grant, actor, action, key, p, guard, now)?;
             then(repo, &user)?;
             Ok(user)
         })
@@ -96,15 +116,22 @@ impl UserService {
     ) -> CoreResult<Batch<User>> {
         let grant = require_admin(actor)?;
         let now = self.clock.now();
-        self.run_batch(items, mode, |repo, key| {
-            delete_in(repo, grant, key, guard, now)
+        let audit = Audited {
+            actor,
+            action: Action::UserDelete,
+            target: &Target::user_key,
+        };
+        self.run_batch(&audit, items, mode, |repo, key| {
+            delete_in(repo, grant, actor, key, guard, now)
         })
     }
 
     /// Runs `op` over the items: each in its own transaction (stopping at the first failure
-    /// unless `Continue`), or all in one that a failure rolls back (`Rollback`).
+    /// unless `Continue`), or all in one that a failure rolls back (`Rollback`). Each failed
+    /// record leaves its failure event; a rolled-back batch leaves no success event.
     pub(crate) fn run_batch<I, T>(
         &self,
+        audit: &Audited<'_, I>,
         items: Vec<CoreResult<I>>,
         mode: BatchMode,
         op: impl Fn(&mut dyn Repos, &I) -> CoreResult<T>,
@@ -131,6 +158,9 @@ impl UserService {
             if !failed {
                 outcome?;
             }
+            if let Some((i, Err(e))) = results.iter().enumerate().last() {
+                audit.failed(self, items.get(i), e);
+            }
             return Ok(Batch {
                 results,
                 rolled_back: failed,
@@ -141,6 +171,9 @@ impl UserService {
                 Ok(i) => ports::write(&*self.store, |repo| op(repo, i)),
                 Err(e) => Err(e.clone()),
             };
+            if let Err(e) = &r {
+                audit.failed(self, Some(item), e);
+            }
             let bad = r.is_err();
             results.push(r);
             if bad && mode == BatchMode::Stop {
@@ -151,5 +184,23 @@ impl UserService {
             results,
             rolled_back: false,
         })
+    }
+}
+
+/// How a batch records the failure of one of its records.
+pub(crate) struct Audited<'a, I> {
+    pub(crate) actor: &'a Actor,
+    pub(crate) action: Action,
+    pub(crate) target: &'a dyn Fn(&I) -> Target,
+}
+
+impl<I> Audited<'_, I> {
+    fn failed(&self, service: &UserService, item: Option<&CoreResult<I>>, e: &CoreError) {
+        let target = match item {
+            Some(Ok(i)) => (self.target)(i),
+            _ => Target::none_user(),
+        };
+        let event = Event::new(self.action, target);
+        crate::audit::record_failure(&*service.store, self.actor, event, e, service.clock.now());
     }
 }

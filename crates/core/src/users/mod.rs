@@ -8,6 +8,7 @@ mod rules;
 use std::sync::Arc;
 
 use crate::access::{Actor, require_admin};
+use crate::audit::{self, Action, Channel, Event, Target};
 use crate::domain::{Password, UserId};
 use crate::error::{Conflict, CoreError, CoreResult, Problem};
 use crate::mail::MailSettings;
@@ -18,9 +19,9 @@ use crate::query::{Cond, Direction, Field, Found, Query};
 use crate::secret::SecretDigest;
 use crate::user::{NewUser, Page, User, UserChanges, UserKey};
 
-pub(crate) use batch::no_guard;
+pub(crate) use batch::{Audited, no_guard};
 pub use batch::{Batch, BatchMode, Guard};
-pub(crate) use rules::{Prepared, found, insert_in, update_in};
+pub(crate) use rules::{Prepared, created_event, found, insert_in, update_in};
 use rules::{delete_in, no_nul};
 
 /// Creates, reads, changes and deletes users.
@@ -53,9 +54,31 @@ impl UserService {
 
     /// Creates a user. Admins only; the email must be free among non-deleted users.
     pub fn create(&self, actor: &Actor, new: NewUser) -> CoreResult<User> {
-        require_admin(actor)?;
-        let record = self.record(new)?;
-        ports::write(&*self.store, |repo| insert_in(repo, &record))
+        let target = Target::user_key(&UserKey::Email(new.email.clone()));
+        let result = (|| {
+            require_admin(actor)?;
+            let record = self.record(new)?;
+            ports::write(&*self.store, |repo| insert_in(repo, actor, &record))
+        })();
+        self.failing(actor, Action::UserCreate, target, result)
+    }
+
+    /// Records the failure of a change (when it failed) and passes its result on.
+    pub(crate) fn failing<T>(
+        &self,
+        actor: &Actor,
+        action: Action,
+        target: Target,
+        result: CoreResult<T>,
+    ) -> CoreResult<T> {
+        let now = self.clock.now();
+        audit::failing(
+            &*self.store,
+            actor,
+            now,
+            || Event::new(action, target),
+            result,
+        )
     }
 
     /// The row for a new user: derived name, hashed password, creation time.
@@ -142,12 +165,15 @@ impl UserService {
     /// Changes a user. Admins only. A role, status or password change kills the user's tokens;
     /// one that would leave no active admin who can log in is refused.
     pub fn update(&self, actor: &Actor, key: &UserKey, changes: &UserChanges) -> CoreResult<User> {
-        let grant = require_admin(actor)?;
-        let prepared = self.prepare(changes)?;
-        let now = self.clock.now();
-        ports::write(&*self.store, |repo| {
-            update_in(repo, grant, key, &prepared, &no_guard, now)
-        })
+        let result = (|| {
+            let grant = require_admin(actor)?;
+            let prepared = self.prepare(changes)?;
+            let now = self.clock.now();
+            ports::write(&*self.store, |repo| {
+                update_in(repo, grant, actor, None, key, &prepared, &no_guard, now)
+            })
+        })();
+        self.failing(actor, Action::UserUpdate, Target::user_key(key), result)
     }
 
     /// Hashes a change's password, before any transaction.
@@ -180,6 +206,21 @@ impl UserService {
     /// Sets a user's password. Admins only. The new password must differ from the current one;
     /// every token of the user dies.
     pub fn set_password(&self, actor: &Actor, key: &UserKey, new: &Password) -> CoreResult<()> {
+        let result = self.set_password_unaudited(actor, key, new);
+        self.failing(
+            actor,
+            Action::UserPasswordChange,
+            Target::user_key(key),
+            result,
+        )
+    }
+
+    fn set_password_unaudited(
+        &self,
+        actor: &Actor,
+        key: &UserKey,
+        new: &Password,
+    ) -> CoreResult<()> {
         require_admin(actor)?;
         let current = ports::read(&*self.store, |repo| {
             let user = found(repo.find(key)?)?;
@@ -202,19 +243,25 @@ impl UserService {
             };
             // The user may have been deleted since the read: `find` again inside the write.
             let user = found(repo.find(&UserKey::Id(current.id))?)?;
-            repo.update(user.id, &update)?;
-            Ok(())
+            let after = repo.update(user.id, &update)?;
+            let event = Event::new(Action::UserPasswordChange, Target::user(&after))
+                .changes(audit::user_changes(&user, &after, true))
+                .resource(audit::user_resource(&after));
+            audit::record(repo, actor, event, now)
         })
     }
 
     /// Soft-deletes a user: invisible everywhere, unable to log in, never restorable, its email
     /// free again. Admins only; not one's own account; not the last active admin.
     pub fn delete(&self, actor: &Actor, key: &UserKey) -> CoreResult<()> {
-        let grant = require_admin(actor)?;
-        let now = self.clock.now();
-        ports::write(&*self.store, |repo| {
-            delete_in(repo, grant, key, &no_guard, now).map(drop)
-        })
+        let result = (|| {
+            let grant = require_admin(actor)?;
+            let now = self.clock.now();
+            ports::write(&*self.store, |repo| {
+                delete_in(repo, grant, actor, key, &no_guard, now).map(drop)
+            })
+        })();
+        self.failing(actor, Action::UserDelete, Target::user_key(key), result)
     }
 
     /// Creates the first admin if no admin exists at all (first start). Returns the new user, or
@@ -234,7 +281,7 @@ impl UserService {
             if repo.any_admin()? {
                 return Ok(None);
             }
-            insert_in(repo, &record).map(Some)
+            insert_in(repo, &Actor::system(Channel::System), &record).map(Some)
         })
     }
 }

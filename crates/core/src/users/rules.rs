@@ -3,7 +3,9 @@
 
 use chrono::NaiveDateTime;
 
-use crate::access::AdminGrant;
+use crate::access::{Actor, AdminGrant};
+use crate::audit::{self, Action, Event, Target};
+use crate::domain::Status;
 use crate::error::{Conflict, CoreError, CoreResult, Denied, Problem};
 use crate::ports::{NewUserRecord, Repos, UserRepo, UserUpdate};
 use crate::user::{User, UserChanges, UserKey};
@@ -16,10 +18,15 @@ pub(crate) struct Prepared {
     pub(crate) hash: Option<String>,
 }
 
-/// One update inside a transaction: rules, coarse values, the last-admin guard.
+/// One update inside a transaction: rules, coarse values, the last-admin guard, and its audit
+/// event (none for a change that changes nothing). `action` names the event when the caller
+/// knows better than the diff (a re-sent invitation).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn update_in(
-    repo: &mut dyn UserRepo,
+    repo: &mut dyn Repos,
     _admin: AdminGrant,
+    actor: &Actor,
+    action: Option<Action>,
     key: &UserKey,
     p: &Prepared,
     guard: &Guard<'_>,
@@ -94,15 +101,44 @@ pub(crate) fn update_in(
         ..UserUpdate::default()
     };
     if is_noop(&update) {
+        if let Some(action) = action {
+            audit::record(repo, actor, Event::new(action, Target::user(&user)), now)?;
+        }
         return Ok(user);
     }
-    Ok(repo.update(user.id, &update)?)
+    let after = repo.update(user.id, &update)?;
+    let changes = audit::user_changes(&user, &after, p.hash.is_some());
+    let action = action.unwrap_or_else(|| update_action(&user, &after, p.hash.is_some()));
+    let event = Event::new(action, Target::user(&after))
+        .changes(changes)
+        .resource(audit::user_resource(&after));
+    audit::record(repo, actor, event, now)?;
+    Ok(after)
+}
+
+/// The most telling action of an update: a role change, then a status change, then a
+/// password change, else a plain update. The event's diff holds every change either way.
+fn update_action(before: &User, after: &User, password: bool) -> Action {
+    if before.role != after.role {
+        Action::UserRoleChange
+    } else if before.status != after.status {
+        match after.status {
+            Status::Active => Action::UserActivate,
+            Status::Inactive => Action::UserDeactivate,
+            Status::Suspended => Action::UserSuspend,
+        }
+    } else if password {
+        Action::UserPasswordChange
+    } else {
+        Action::UserUpdate
+    }
 }
 
 /// One soft delete inside a transaction; returns the user as it was.
 pub(crate) fn delete_in(
     repo: &mut dyn Repos,
     grant: AdminGrant,
+    actor: &Actor,
     key: &UserKey,
     guard: &Guard<'_>,
     now: NaiveDateTime,
@@ -124,6 +160,9 @@ pub(crate) fn delete_in(
     };
     repo.update(user.id, &update)?;
     repo.leave_groups(user.id)?;
+    let event =
+        Event::new(Action::UserDelete, Target::user(&user)).resource(audit::user_resource(&user));
+    audit::record(repo, actor, event, now)?;
     Ok(user)
 }
 
@@ -161,9 +200,22 @@ fn is_noop(u: &UserUpdate) -> bool {
         && u.login_name.is_absent()
 }
 
-/// Inserts a user, who joins every active default group in the same transaction.
-pub(crate) fn insert_in(repo: &mut dyn Repos, record: &NewUserRecord) -> CoreResult<User> {
+/// Inserts a user, who joins every active default group in the same transaction, with its
+/// `user.create` event.
+pub(crate) fn insert_in(
+    repo: &mut dyn Repos,
+    actor: &Actor,
+    record: &NewUserRecord,
+) -> CoreResult<User> {
     let user = repo.insert(record)?;
     repo.join_default_groups(&[user.id])?;
+    audit::record(repo, actor, created_event(&user), record.now)?;
     Ok(user)
+}
+
+/// The `user.create` event of a new user.
+pub(crate) fn created_event(user: &User) -> Event {
+    Event::new(Action::UserCreate, Target::user(user))
+        .changes(audit::created(user))
+        .resource(audit::user_resource(user))
 }

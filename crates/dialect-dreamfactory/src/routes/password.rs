@@ -5,7 +5,7 @@
 //! offered: they answer 400 as a missing code.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use usergate_core::{CoreError, Denied};
+use usergate_core::{Channel, CoreError, Denied};
 use usergate_web::{Body, Object, blocking, client_ip};
 
 use crate::State;
@@ -48,9 +48,12 @@ pub(super) async fn by_code(
         .map_err(|e| record_error(Kind::User, "change", CoreError::Validation(vec![e]), None))?;
     let core = state.core.clone();
     let who = email.clone();
+    let actor = usergate_web::anonymous(&req, Channel::DreamFactory);
     let user = blocking(move || {
         core.users
-            .redeem_code(&who, &code, &password, |role| kind.takes_code_of(role))
+            .redeem_code(&actor, &who, &code, &password, |role| {
+                kind.takes_code_of(role)
+            })
     })
     .await
     .map_err(|e| match e {

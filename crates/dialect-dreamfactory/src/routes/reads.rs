@@ -42,7 +42,8 @@ pub(super) async fn list(
         query.page.limit = CHUNK;
     }
     let core = state.core.clone();
-    let found = blocking(move || core.users.query(caller.actor(), &query))
+    let who = caller.clone();
+    let found = blocking(move || core.users.query(who.actor(), &query))
         .await
         .map_err(|e| denied(kind, "GET", e))?;
     if let Some(ids) = wanted {
@@ -110,7 +111,7 @@ fn stream_list(
                     ..c.query.clone()
                 };
                 let core = c.state.core.clone();
-                let caller = c.caller;
+                let caller = c.caller.clone();
                 match blocking(move || core.users.query(caller.actor(), &q)).await {
                     Ok(found) => found.items,
                     Err(e) => {

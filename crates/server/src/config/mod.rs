@@ -6,10 +6,21 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use usergate_core::throttle::Rate;
 
+mod audit;
 mod values;
+mod webhooks;
 
+pub use audit::{
+    AuditCommand, AuditExportArgs, AuditFilterArgs, AuditListArgs, AuditPruneArgs, AuditTailArgs,
+};
+pub use webhooks::{
+    WebhookAttemptsArgs, WebhookCreateArgs, WebhookIdArgs, WebhookListArgs, WebhookTestArgs,
+    WebhookUpdateArgs, WebhooksCommand,
+};
+
+use usergate_core::webhooks::RetrySchedule;
 pub use values::parse_size;
-use values::{parse_origin, parse_ttl, parse_ttl_or_zero};
+use values::{parse_origin, parse_schedule, parse_ttl, parse_ttl_or_zero};
 
 /// usergate: one store of users, several user-management API dialects.
 #[derive(Debug, Parser)]
@@ -51,6 +62,12 @@ pub enum Command {
     Import(ImportArgs),
     /// Export users to core's CSV or JSON Lines format (what `import` reads back).
     Export(ExportArgs),
+    /// Read the audit log: every change of state, who made it, from where.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Manage webhook endpoints: signed notifications of every change, delivered with retries.
+    #[command(subcommand)]
+    Webhooks(WebhooksCommand),
     /// Print a dialect's OpenAPI document (JSON) to standard output.
     Openapi {
         /// The dialect.
@@ -465,6 +482,19 @@ pub struct ServeArgs {
     /// On SIGTERM, how long `/readyz` answers 503 before the server stops taking requests.
     #[arg(long, env = "USERGATE_SHUTDOWN_DRAIN", default_value = "5s", value_parser = parse_ttl_or_zero)]
     pub shutdown_drain: Duration,
+    /// How long audit events are kept (pruned hourly by one instance; 0 keeps them for ever).
+    #[arg(long, env = "USERGATE_AUDIT_RETENTION", default_value = "400d", value_parser = parse_ttl_or_zero)]
+    pub audit_retention: Duration,
+    /// Upper bound of one webhook delivery (a 2xx within it succeeds).
+    #[arg(long, env = "USERGATE_WEBHOOK_TIMEOUT", default_value = "10s", value_parser = parse_ttl)]
+    pub webhook_timeout: Duration,
+    /// Waits between a failed webhook delivery and its retries (comma-separated); after the
+    /// last retry fails the endpoint is disabled.
+    #[arg(long, env = "USERGATE_WEBHOOK_RETRY_SCHEDULE", default_value = "5s,5m,30m,2h,5h,10h,10h", value_parser = parse_schedule)]
+    pub webhook_retry_schedule: RetrySchedule,
+    /// Let webhooks go to loopback, private and link-local addresses (cloud metadata too).
+    #[arg(long, env = "USERGATE_WEBHOOK_ALLOW_PRIVATE")]
+    pub webhook_allow_private: bool,
     /// Mail (invitations, password resets).
     #[command(flatten)]
     pub mail: MailArgs,

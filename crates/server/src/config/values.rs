@@ -1,6 +1,7 @@
 //! The values of flags that are not clap's own types: durations, sizes, browser origins.
 
 use std::time::Duration;
+use usergate_core::webhooks::RetrySchedule;
 
 use usergate_core::throttle::parse_duration;
 
@@ -35,6 +36,15 @@ pub(super) fn parse_origin(raw: &str) -> Result<String, String> {
             "{o:?} is not an origin: scheme, host and port only, no path or trailing slash"
         ))
     }
+}
+
+/// Durations separated by commas (`5s,5m,30m`), each at least a second.
+pub(super) fn parse_schedule(s: &str) -> Result<RetrySchedule, String> {
+    let waits = s
+        .split(',')
+        .map(|part| parse_ttl(part.trim()))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(RetrySchedule(waits))
 }
 
 /// Reads `262144`, `256KiB`, `256k`, `1MiB`, `1M` as bytes.

@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use usergate_core::import::{COLUMNS, Import, OnConflict, Rejection, Tally, columns};
-use usergate_core::{Actor, Email, PasswordPolicy, UserId};
+use usergate_core::{Actor, Channel, Email, PasswordPolicy, UserId};
 
 use crate::StartError;
 use crate::commands::operator_core_at;
@@ -79,7 +79,13 @@ pub fn import(args: &ImportArgs) -> Result<ImportSummary, StartError> {
     }
     let core = operator_core_at(&args.db.url(), PasswordPolicy::default())?;
     let on_conflict = args.on_conflict.into();
-    let mut import = Import::start(&core.users, &Actor::System, &run, on_conflict, args.dry_run)?;
+    let mut import = Import::start(
+        &core.users,
+        &Actor::system(Channel::Import),
+        &run,
+        on_conflict,
+        args.dry_run,
+    )?;
     let report_path = args
         .report
         .clone()
@@ -315,7 +321,7 @@ pub fn export(args: &ExportArgs) -> Result<u64, StartError> {
     let mut written = 0u64;
     loop {
         let page = core.users.export_page(
-            &Actor::System,
+            &Actor::system(Channel::Cli),
             after,
             1000,
             args.include_deleted,

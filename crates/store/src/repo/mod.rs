@@ -1,12 +1,14 @@
 //! The core's ports over one connection, inside whatever transaction the caller runs: one
 //! file per port (users, groups, tokens, codes, machine credentials, imports).
 
+mod audit;
 mod codes;
 mod credentials;
 mod groups;
 mod imports;
 mod tokens;
 mod users;
+mod webhooks;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;

@@ -1,0 +1,44 @@
+-- Webhook endpoints, and the deliveries the audit log (the outbox) fans out to them in each
+-- change's transaction. One instance at a time works an endpoint (a lease on its row), its
+-- deliveries in id order; a failed one holds the rest back until `retry_at`.
+CREATE TABLE webhook_endpoints (
+    id              BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    url             TEXT NOT NULL,
+    description     TEXT NOT NULL,
+    event_types     TEXT NOT NULL,
+    -- The signing secret (whsec_...): needed in clear to sign; never shown again after creation.
+    secret          TEXT NOT NULL,
+    enabled         BOOLEAN NOT NULL,
+    disabled_reason TEXT,
+    retry_at        TIMESTAMP,
+    leased_until    TIMESTAMP,
+    lease_owner     TEXT,
+    created_at      TIMESTAMP NOT NULL,
+    updated_at      TIMESTAMP NOT NULL
+);
+
+CREATE TABLE webhook_deliveries (
+    id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    endpoint_id BIGINT NOT NULL REFERENCES webhook_endpoints (id) ON DELETE CASCADE,
+    event_id    BIGINT NOT NULL REFERENCES audit_events (id) ON DELETE CASCADE,
+    status      TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
+    attempts    BIGINT NOT NULL,
+    created_at  TIMESTAMP NOT NULL,
+    updated_at  TIMESTAMP NOT NULL
+);
+CREATE INDEX webhook_deliveries_pending ON webhook_deliveries (endpoint_id, id) WHERE status = 'pending';
+CREATE INDEX webhook_deliveries_event ON webhook_deliveries (event_id);
+
+CREATE TABLE webhook_attempts (
+    id           BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    delivery_id  BIGINT NOT NULL REFERENCES webhook_deliveries (id) ON DELETE CASCADE,
+    endpoint_id  BIGINT NOT NULL REFERENCES webhook_endpoints (id) ON DELETE CASCADE,
+    event_id     BIGINT NOT NULL,
+    attempted_at TIMESTAMP NOT NULL,
+    status_code  BIGINT,
+    latency_ms   BIGINT NOT NULL,
+    error        TEXT,
+    succeeded    BOOLEAN NOT NULL
+);
+CREATE INDEX webhook_attempts_endpoint ON webhook_attempts (endpoint_id, id);
+CREATE INDEX webhook_attempts_delivery ON webhook_attempts (delivery_id);

@@ -1,0 +1,28 @@
+-- The audit log, and the outbox webhooks are delivered from: one row per change of state,
+-- written in the change's transaction (a failure in a short one of its own). Never a secret:
+-- `changes` is an allow-listed diff computed in core. JSON columns are text, as `attributes` is.
+CREATE TABLE audit_events (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    occurred_at   TIMESTAMP NOT NULL,
+    instance_id   TEXT NOT NULL,
+    request_id    TEXT,
+    dialect       TEXT NOT NULL,
+    actor_type    TEXT NOT NULL,
+    actor_id      TEXT,
+    actor_email   TEXT,
+    credential_id TEXT,
+    action        TEXT NOT NULL,
+    outcome       TEXT NOT NULL CHECK (outcome IN ('success', 'failure')),
+    error_code    TEXT,
+    target_type   TEXT,
+    target_id     TEXT,
+    target_email  TEXT,
+    changes       TEXT NOT NULL,
+    ip            TEXT,
+    user_agent    TEXT CHECK (length(CAST(user_agent AS BLOB)) <= 512),
+    resource      TEXT
+);
+CREATE INDEX audit_events_time ON audit_events (occurred_at);
+CREATE INDEX audit_events_target ON audit_events (target_type, target_id, id);
+CREATE INDEX audit_events_actor ON audit_events (actor_id, id);
+CREATE INDEX audit_events_action ON audit_events (action, id);
