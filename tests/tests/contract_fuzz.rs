@@ -51,7 +51,11 @@ both_backends! {
     async fn the_generic_dialect_keeps_its_document(kind) {
         let app = TestApp::spawn(kind).await;
         let key = app.api_key(ADMIN_EMAIL, None);
-        fuzz(&app, "generic.json", format!("Authorization: Bearer {key}"), &[]).await;
+        // No stateful phase: schemathesis 4.32.5 infers links from `POST /v1/users`' Location
+        // header onto `/v1/webhooks/{webhook_id}` with the users' parameter name, and refuses
+        // the document before any stateful test runs. Every operation is still fuzzed.
+        let phases = ["--phases", "examples,coverage,fuzzing"];
+        fuzz(&app, "generic.json", format!("Authorization: Bearer {key}"), &phases).await;
         app.stop().await;
     }
 

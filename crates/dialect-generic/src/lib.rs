@@ -35,6 +35,17 @@
 //! (default 100; more is a 400 naming `limit`, unlike the users' list, because an audit reader
 //! that silently gets fewer events than it asked for would think it has them all).
 //!
+//! # Webhooks
+//! `/v1/webhooks` manages core's webhook endpoints (admins only): `GET` lists them, `POST`
+//! `{url, event_types, description?}` creates one and answers 201 with its `secret`, the only
+//! time it is shown; `GET`, `PATCH` (`url`, `event_types`, `description`, `enabled`) and
+//! `DELETE` (204) by id, which is `whk_` and a number; `GET .../attempts?limit=` lists the
+//! latest delivery attempts. Unknown event types are 400 naming `event_types` (the document's
+//! enum is core's list); a URL that is not http(s) with a host is 400 naming `url`. A test
+//! delivery is the CLI's (`usergate webhooks test`): it is the operator's check of the network
+//! path, and an HTTP endpoint that makes the server call arbitrary URLs on demand would be one
+//! more way to probe the inside of a network.
+//!
 //! # Search
 //! `search` is core's `Cond::Search`: on PostgreSQL trigram GIN indexes on the lower-cased
 //! name and email of live users serve it; on SQLite an FTS5 trigram table kept by triggers,
