@@ -44,6 +44,8 @@ pub struct TestApp {
     pub addr: SocketAddr,
     /// The Domo listener, with `--domo-listen`.
     pub domo_addr: Option<SocketAddr>,
+    /// The metrics listener, with `--metrics-listen`.
+    pub metrics_addr: Option<SocketAddr>,
     running: Option<Running>,
     db: TestDb,
     /// An HTTP client.
@@ -68,6 +70,7 @@ impl TestApp {
         TestApp {
             addr: running.addr,
             domo_addr: running.domo_addr,
+            metrics_addr: running.metrics_addr,
             running: Some(running),
             db,
             client: client(),

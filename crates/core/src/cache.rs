@@ -149,10 +149,16 @@ impl AuthCache {
 
     pub(crate) fn get(&self, key: &Key) -> Option<Entry> {
         let s = self.lock();
-        if !s.enabled {
-            return None;
-        }
-        s.entries.get(key).cloned()
+        let (found, result) = if s.enabled {
+            let found = s.entries.get(key).cloned();
+            let result = if found.is_some() { "hit" } else { "miss" };
+            (found, result)
+        } else {
+            (None, "bypass")
+        };
+        metrics::counter!("usergate_credential_cache_requests_total", "result" => result)
+            .increment(1);
+        found
     }
 
     /// Keeps what a read under `ticket` found, unless the database changed since.

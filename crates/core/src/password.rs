@@ -233,8 +233,14 @@ impl HashPool {
         work: impl FnOnce(&mut Vec<Block>) -> T + Send + 'static,
     ) -> Option<T> {
         let (reply, answer) = mpsc::sync_channel(1);
+        let waiting = metrics::gauge!("usergate_password_hash_waiting");
+        waiting.increment(1.0);
         let job: Job = Box::new(move |memory| {
-            let _ = reply.send(work(memory));
+            waiting.decrement(1.0);
+            let started = std::time::Instant::now();
+            let out = work(memory);
+            metrics::histogram!("usergate_password_hash_seconds").record(started.elapsed());
+            let _ = reply.send(out);
         });
         self.jobs.send(job).ok()?;
         answer.recv().ok()

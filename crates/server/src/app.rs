@@ -75,15 +75,18 @@ pub struct Running {
     pub addr: SocketAddr,
     /// The Domo listener's address, with `--domo-listen`.
     pub domo_addr: Option<SocketAddr>,
+    /// The metrics listener's address, with `--metrics-listen`.
+    pub metrics_addr: Option<SocketAddr>,
     handle: ServerHandle,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
-    domo: Option<(ServerHandle, tokio::task::JoinHandle<std::io::Result<()>>)>,
+    /// The other listeners (Domo's, the metrics'), stopped with the main one.
+    others: Vec<(ServerHandle, tokio::task::JoinHandle<std::io::Result<()>>)>,
 }
 
 impl Running {
     /// Stops gracefully (in-flight requests finish).
     pub async fn stop(self) {
-        if let Some((handle, task)) = self.domo {
+        for (handle, task) in self.others {
             handle.stop(true).await;
             let _ = task.await;
         }
@@ -97,7 +100,7 @@ impl Running {
             .server
             .await
             .map_err(|e| std::io::Error::other(e.to_string()))?;
-        if let Some((handle, task)) = self.domo {
+        for (handle, task) in self.others {
             handle.stop(true).await;
             let _ = task.await;
         }
@@ -239,6 +242,7 @@ pub async fn start(args: ServeArgs, signals: bool) -> Result<Running, StartError
         max_body: args.max_body,
     };
     let domo_cors = cors.clone();
+    let metrics_core = core.clone();
     let server = HttpServer::new(move || {
         App::new()
             // Around the whole router: a preflight is answered before any dialect asks for a
@@ -302,6 +306,7 @@ pub async fn start(args: ServeArgs, signals: bool) -> Result<Running, StartError
                 App::new()
                     .wrap(domo_cors.middleware())
                     .wrap(from_fn(telemetry::log_request))
+                    .app_data(web::Data::new(crate::metrics::RootDialect("domo")))
                     .configure(domo::configure(state.clone(), ""))
             })
             .workers(1)
@@ -320,7 +325,15 @@ pub async fn start(args: ServeArgs, signals: bool) -> Result<Running, StartError
         }
     };
     let domo_addr = domo.as_ref().map(|(a, _, _)| *a);
-    let domo = domo.map(|(_, h, t)| (h, t));
+    let mut others: Vec<_> = domo.into_iter().map(|(_, h, t)| (h, t)).collect();
+    let metrics_addr = match args.metrics_listen {
+        None => None,
+        Some(listen) => {
+            let (addr, server) = crate::metrics::serve(listen, store.clone(), metrics_core)?;
+            others.push((server.handle(), tokio::spawn(server)));
+            Some(addr)
+        }
+    };
     if signals {
         // Installed before the server announces itself, so no signal finds the default action.
         let signals = Signals::install()?;
@@ -335,9 +348,10 @@ pub async fn start(args: ServeArgs, signals: bool) -> Result<Running, StartError
     Ok(Running {
         addr,
         domo_addr,
+        metrics_addr,
         handle,
         server: task,
-        domo,
+        others,
     })
 }
 

@@ -44,17 +44,41 @@ pub async fn log_request(
     let started = Instant::now();
     let id = request_id();
     let method = req.method().clone();
+    let dialect = req
+        .app_data::<actix_web::web::Data<crate::metrics::RootDialect>>()
+        .map_or_else(|| crate::metrics::dialect_of(req.path()), |d| d.0);
+    let in_flight = metrics::gauge!("http_requests_in_flight");
+    in_flight.increment(1.0);
     req.extensions_mut()
         .insert(usergate_web::RequestId(id.clone()));
     let span = tracing::info_span!("request", request_id = %id);
     let result = next.call(req).instrument(span.clone()).await;
-    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    in_flight.decrement(1.0);
+    let elapsed = started.elapsed();
+    let latency_ms = elapsed.as_secs_f64() * 1000.0;
     match result {
         Ok(mut res) => {
             let route = res
                 .request()
                 .match_pattern()
                 .unwrap_or_else(|| "(unmatched)".to_owned());
+            let labels = [
+                ("dialect", dialect.to_owned()),
+                ("method", method.to_string()),
+                (
+                    "route",
+                    if res.request().match_pattern().is_some() {
+                        route.clone()
+                    } else {
+                        "unmatched".to_owned()
+                    },
+                ),
+            ];
+            metrics::histogram!("http_request_duration_seconds", &labels).record(elapsed);
+            let status = res.status().as_u16().to_string();
+            let mut labels = labels.to_vec();
+            labels.push(("status", status));
+            metrics::counter!("http_requests_total", &labels).increment(1);
             tracing::info!(
                 parent: &span,
                 %method,

@@ -32,6 +32,15 @@ pub use repo::Repo;
 
 use crate::schema::settings;
 
+/// A pool's connections at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolState {
+    /// Open connections.
+    pub connections: u32,
+    /// Of which idle.
+    pub idle: u32,
+}
+
 /// The store: a pool over one database.
 #[derive(Clone)]
 pub struct Store {
@@ -45,6 +54,15 @@ impl Store {
         let backend = Backend::from_url(url)?;
         let pool = db::pool(&backend, pool_size, 1)?;
         Ok(Store { pool, backend })
+    }
+
+    /// The pool's connections now: how many are open and how many of them are idle.
+    pub fn pool_state(&self) -> PoolState {
+        let s = self.pool.state();
+        PoolState {
+            connections: s.connections,
+            idle: s.idle_connections,
+        }
     }
 
     /// Opens a pool of two for a one-shot command (import, export, the operator's commands). It

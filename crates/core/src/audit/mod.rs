@@ -437,8 +437,10 @@ fn row(
     })
 }
 
-/// Every event is also a log line, for log shippers.
+/// Every event is also a log line, for log shippers, and a count.
 fn log(row: &NewAuditEvent) {
+    metrics::counter!("usergate_audit_events_total", "action" => row.action, "outcome" => row.outcome)
+        .increment(1);
     tracing::info!(
         target: "usergate::audit",
         action = row.action,

@@ -104,14 +104,19 @@ impl AuthService {
                 secret,
                 dialect,
             } => {
-                let found =
-                    self.authenticate_machine(CredentialKind::ApiKey, id, secret, None, from)?;
-                // A key made for another dialect is no key here (the cache, keyed by the key's
-                // own dialect, never answers for it either).
-                if KeyDialect::of(&found.credential.scopes) != *dialect {
-                    return Err(CoreError::Unauthenticated(AuthFailure::BadCredentials));
-                }
-                Ok(found.principal)
+                let result = self
+                    .authenticate_machine(CredentialKind::ApiKey, id, secret, None, from)
+                    .and_then(|found| {
+                        // A key made for another dialect is no key here (the cache, keyed by
+                        // the key's own dialect, never answers for it either).
+                        if KeyDialect::of(&found.credential.scopes) == *dialect {
+                            Ok(found.principal)
+                        } else {
+                            Err(CoreError::Unauthenticated(AuthFailure::BadCredentials))
+                        }
+                    });
+                super::count_attempt(dialect.as_str(), "api_key", &result);
+                result
             }
             Credential::Password { email, password } => {
                 let user = self.login(email, password, origin)?;
@@ -165,10 +170,11 @@ impl AuthService {
                     .get(&self.api_key(id, secret, *dialect))?
                     .at(now)?;
                 let account = account(CredentialKind::ApiKey, id);
-                Some(
-                    self.throttled(&account, from, self.clock.instant())
-                        .map(|()| principal),
-                )
+                let result = self
+                    .throttled(&account, from, self.clock.instant())
+                    .map(|()| principal);
+                super::count_attempt(dialect.as_str(), "api_key", &result);
+                Some(result)
             }
             Credential::Password { .. } => None,
         }
@@ -228,6 +234,21 @@ impl AuthService {
     /// throttles like failed logins. `requested` scopes must all be the credential's
     /// ([`Denied::Scope`] otherwise); `None` grants all of them.
     pub fn authenticate_machine(
+        &self,
+        kind: CredentialKind,
+        id: &str,
+        secret: &str,
+        requested: Option<&[String]>,
+        from: Option<IpAddr>,
+    ) -> CoreResult<Authenticated> {
+        let result = self.check_machine(kind, id, secret, requested, from);
+        if kind == CredentialKind::OAuthClient {
+            super::count_attempt("domo", "client_credentials", &result);
+        }
+        result
+    }
+
+    fn check_machine(
         &self,
         kind: CredentialKind,
         id: &str,

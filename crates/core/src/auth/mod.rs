@@ -109,6 +109,18 @@ impl AuthService {
         origin: &Origin,
         accept: impl Fn(Role) -> bool,
     ) -> CoreResult<User> {
+        let result = self.login_checked(email, password, origin, accept);
+        count_attempt(origin.channel.as_str(), "password", &result);
+        result
+    }
+
+    fn login_checked(
+        &self,
+        email: &str,
+        password: &str,
+        origin: &Origin,
+        accept: impl Fn(Role) -> bool,
+    ) -> CoreResult<User> {
         let from = origin.ip;
         let account = normalize_email(email);
         let now = self.clock.instant();
@@ -174,17 +186,21 @@ impl AuthService {
     }
 
     /// Refuses (`RateLimited`) while the account or the address has too many recent failures.
+    ///
+    /// Each decision is also counted (`usergate_ratelimit_decisions_total`).
     pub(crate) fn throttled(
         &self,
         account: &str,
         from: Option<IpAddr>,
         now: std::time::Instant,
     ) -> CoreResult<()> {
-        let blocked = [
-            self.limits.account.blocked_for(&account.to_owned(), now),
-            from.and_then(|ip| self.limits.address.blocked_for(&ip, now)),
-        ];
-        match blocked.into_iter().flatten().max() {
+        let by_account = self.limits.account.blocked_for(&account.to_owned(), now);
+        count_decision("login_account", by_account.is_none());
+        let by_address = from.and_then(|ip| self.limits.address.blocked_for(&ip, now));
+        if from.is_some() {
+            count_decision("login_address", by_address.is_none());
+        }
+        match [by_account, by_address].into_iter().flatten().max() {
             Some(retry_after) => Err(CoreError::RateLimited { retry_after }),
             None => Ok(()),
         }
@@ -250,9 +266,47 @@ impl AuthService {
     /// Counts a request that carried no valid credential against its address's limit.
     pub fn anonymous_request(&self, from: Option<IpAddr>) -> CoreResult<()> {
         let Some(ip) = from else { return Ok(()) };
-        self.limits
-            .anonymous
-            .hit(&ip, self.clock.instant())
-            .map_err(|retry_after| CoreError::RateLimited { retry_after })
+        let decided = self.limits.anonymous.hit(&ip, self.clock.instant());
+        count_decision("anonymous", decided.is_ok());
+        decided.map_err(|retry_after| CoreError::RateLimited { retry_after })
     }
+}
+
+/// Counts one rate-limit decision (`usergate_ratelimit_decisions_total`).
+fn count_decision(policy: &'static str, allowed: bool) {
+    let decision = if allowed { "allow" } else { "deny" };
+    metrics::counter!(
+        "usergate_ratelimit_decisions_total",
+        "policy" => policy,
+        "decision" => decision,
+        "backend" => "memory"
+    )
+    .increment(1);
+}
+
+/// Counts one credential check (`usergate_auth_attempts_total`): its dialect, its method
+/// (`password`, `client_credentials`, `api_key`), and what came of it.
+pub(crate) fn count_attempt<T>(
+    dialect: &'static str,
+    method: &'static str,
+    result: &CoreResult<T>,
+) {
+    let (outcome, reason) = match result {
+        Ok(_) => ("success", "ok"),
+        Err(CoreError::Unauthenticated(AuthFailure::BadCredentials)) => {
+            ("failure", "bad_credentials")
+        }
+        Err(CoreError::Unauthenticated(_)) => ("failure", "revoked_or_invalid"),
+        Err(CoreError::RateLimited { .. }) => ("failure", "rate_limited"),
+        Err(CoreError::Forbidden(_)) => ("failure", "forbidden"),
+        Err(_) => ("failure", "error"),
+    };
+    metrics::counter!(
+        "usergate_auth_attempts_total",
+        "dialect" => dialect,
+        "method" => method,
+        "outcome" => outcome,
+        "reason" => reason
+    )
+    .increment(1);
 }

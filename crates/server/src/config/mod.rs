@@ -482,6 +482,10 @@ pub struct ServeArgs {
     /// On SIGTERM, how long `/readyz` answers 503 before the server stops taking requests.
     #[arg(long, env = "USERGATE_SHUTDOWN_DRAIN", default_value = "5s", value_parser = parse_ttl_or_zero)]
     pub shutdown_drain: Duration,
+    /// Serve Prometheus metrics at /metrics on this address (off by default; never on the
+    /// public listeners).
+    #[arg(long, env = "USERGATE_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
     /// How long audit events are kept (pruned hourly by one instance; 0 keeps them for ever).
     #[arg(long, env = "USERGATE_AUDIT_RETENTION", default_value = "400d", value_parser = parse_ttl_or_zero)]
     pub audit_retention: Duration,

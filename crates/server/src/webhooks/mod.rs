@@ -93,6 +93,8 @@ async fn round(
         );
         let ok =
             usergate_web::blocking(move || c.webhooks.settle(&e, &delivery, &s, &schedule)).await?;
+        let outcome = if ok { "success" } else { "failure" };
+        metrics::counter!("usergate_webhook_deliveries_total", "outcome" => outcome).increment(1);
         if !ok {
             tracing::warn!(
                 endpoint = endpoint.id,
