@@ -82,8 +82,11 @@ row() { # BACKEND LABEL BIN HOOK(yes|no)
   if [ "$hook" = yes ]; then
     "$bin" webhooks create --database-url "$url" --url "http://127.0.0.1:$HOOK_PORT/" --events user.created >/dev/null 2>&1
   fi
-  "$bin" serve --database-url "$url" --listen "127.0.0.1:$PORT" --webhook-allow-private \
-    --anon-rate-limit 1000000/1s >"$WORK/hooks-serve.log" 2>&1 &
+  local extra=()
+  # The base binary has no webhooks.
+  [ "$label" = base ] || extra=(--webhook-allow-private)
+  "$bin" serve --database-url "$url" --listen "127.0.0.1:$PORT" "${extra[@]}" \
+    --anon-rate-limit 1000000/1s >"$WORK/hooks-serve-$label.log" 2>&1 &
   local pid=$!
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.1; done
   local out

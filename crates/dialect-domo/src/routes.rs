@@ -36,7 +36,7 @@ async fn issue(
     let requested = token_request(req.query_string(), &body)?;
     let ip = client_ip(&req);
     let Some((id, secret)) = basic_credentials(&req) else {
-        state.core.auth.anonymous_request(ip)?;
+        usergate_web::limited(&state.core, move |c| c.auth.anonymous_request(ip)).await??;
         return Err(CoreError::Unauthenticated(AuthFailure::Missing).into());
     };
     let core = state.core.clone();

@@ -191,7 +191,9 @@ async fn submit(
     form: web::Form<PasswordForm>,
 ) -> HttpResponse {
     let form = form.into_inner();
-    if let Err(e) = state.core.auth.anonymous_request(client_ip(&req)) {
+    let ip = client_ip(&req);
+    let limited = usergate_web::limited(&state.core, move |c| c.auth.anonymous_request(ip)).await;
+    if let Err(e) = limited.and_then(|r| r) {
         return link_problem(purpose, &e);
     }
     let again = |message: &str| {
@@ -311,7 +313,9 @@ async fn forgot_submit(
         return mail_off();
     }
     let email = form.into_inner().email;
-    if let Err(e) = state.core.auth.reset_request(&email, client_ip(&req)) {
+    let (ip, who) = (client_ip(&req), email.clone());
+    let limited = usergate_web::limited(&state.core, move |c| c.auth.reset_request(&who, ip)).await;
+    if let Err(e) = limited.and_then(|r| r) {
         return link_problem(Purpose::Reset, &e);
     }
     // Answered first, mailed after: the answer and its timing are the same whether or not the

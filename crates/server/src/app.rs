@@ -381,10 +381,21 @@ fn prepare(
     };
     let tokens = Arc::new(TokenService::new(secret.as_bytes())?);
     let hasher = Argon2Hasher::new(Argon2Cost::OWASP, args.hash_concurrency.unwrap_or(cores))?;
+    let shared = match &args.redis_url {
+        None => None,
+        Some(url) => Some(usergate_core::throttle::shared::Shared {
+            limiter: Arc::new(
+                usergate_store::limits::RedisLimiter::open(url)
+                    .map_err(|e| StartError::Config(e.to_string()))?,
+            ),
+            instances: args.instances_hint,
+        }),
+    };
     let limits = AuthLimits {
         anonymous: args.anon_rate_limit,
         login_per_account: args.login_throttle,
         login_per_address: args.login_throttle_address,
+        shared,
     };
     let core = Core::new(
         Arc::new(store.clone()),

@@ -51,7 +51,9 @@ pub async fn authenticate(
         Err(failure) => *failure,
         Ok(credential) => {
             let origin = origin.via(via(credential));
-            if let Some(cached) = core.auth.authenticate_cached(credential, ip) {
+            let c = credential.clone();
+            let cached = limited(core, move |core| core.auth.authenticate_cached(&c, ip)).await?;
+            if let Some(cached) = cached {
                 return cached.map(|p| Actor::user(p, origin));
             }
             let (owned, credential) = (core.clone(), credential.clone());
@@ -63,8 +65,23 @@ pub async fn authenticate(
             }
         }
     };
-    core.auth.anonymous_request(ip)?;
+    limited(core, move |core| core.auth.anonymous_request(ip)).await??;
     Err(CoreError::Unauthenticated(failure))
+}
+
+/// Runs a call that counts against the rate limits: at once while they are in this process,
+/// on the blocking pool when they live in Redis (a network round trip, at most its timeout).
+pub async fn limited<T, F>(core: &Core, f: F) -> CoreResult<T>
+where
+    F: FnOnce(&Core) -> T + Send + 'static,
+    T: Send + 'static,
+{
+    if core.auth.limits_are_shared() {
+        let core = core.clone();
+        blocking(move || Ok(f(&core))).await
+    } else {
+        Ok(f(core))
+    }
 }
 
 /// What the audit log says a caller used.

@@ -21,7 +21,7 @@ use actix_web::HttpRequest;
 use actix_web::http::header;
 use usergate_core::{CoreError, CoreResult};
 
-pub use auth::{Caller, Scheme, anonymous, authenticate, origin};
+pub use auth::{Caller, Scheme, anonymous, authenticate, limited, origin};
 pub use body::{Body, BodyError, Object, OptionalBody};
 pub use errors::ErrorReply;
 pub use limits::{MAX_HEADER_BYTES, MAX_URI, Oversized};

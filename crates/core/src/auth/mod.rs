@@ -17,13 +17,14 @@ use crate::error::{AuthFailure, CoreError, CoreResult};
 use crate::password::PasswordHasher;
 use crate::ports::{self, Clock, UserStore, UserUpdate};
 use crate::secret::SecretDigest;
-use crate::throttle::{Rate, SlidingWindow};
+use crate::throttle::Rate;
+use crate::throttle::shared::{Shared, Throttle};
 use crate::user::{User, UserKey};
 
 pub use credential::{Authenticated, Credential};
 
 /// The limits of the auth service, all settings.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone)]
 pub struct AuthLimits {
     /// Requests without a valid credential, per client address.
     pub anonymous: Rate,
@@ -31,6 +32,19 @@ pub struct AuthLimits {
     pub login_per_account: Rate,
     /// Failed logins per client address.
     pub login_per_address: Rate,
+    /// Where the limits are kept when several instances share them (none: in this process).
+    pub shared: Option<Shared>,
+}
+
+impl std::fmt::Debug for AuthLimits {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthLimits")
+            .field("anonymous", &self.anonymous)
+            .field("login_per_account", &self.login_per_account)
+            .field("login_per_address", &self.login_per_address)
+            .field("shared", &self.shared.as_ref().map(|s| s.instances))
+            .finish()
+    }
 }
 
 impl Default for AuthLimits {
@@ -40,6 +54,7 @@ impl Default for AuthLimits {
             anonymous: Rate::new(10, Duration::from_secs(60)),
             login_per_account: Rate::new(5, Duration::from_secs(300)),
             login_per_address: Rate::new(20, Duration::from_secs(300)),
+            shared: None,
         }
     }
 }
@@ -59,9 +74,9 @@ pub struct AuthService {
 }
 
 struct Limiters {
-    anonymous: SlidingWindow<IpAddr>,
-    account: SlidingWindow<String>,
-    address: SlidingWindow<IpAddr>,
+    anonymous: Throttle<IpAddr>,
+    account: Throttle<String>,
+    address: Throttle<IpAddr>,
 }
 
 impl AuthService {
@@ -83,9 +98,24 @@ impl AuthService {
             cache,
             logins,
             limits: Arc::new(Limiters {
-                anonymous: SlidingWindow::new(limits.anonymous),
-                account: SlidingWindow::new(limits.login_per_account),
-                address: SlidingWindow::new(limits.login_per_address),
+                anonymous: Throttle::new(
+                    "anonymous",
+                    limits.anonymous,
+                    limits.shared.as_ref(),
+                    false,
+                ),
+                account: Throttle::new(
+                    "login_account",
+                    limits.login_per_account,
+                    limits.shared.as_ref(),
+                    true,
+                ),
+                address: Throttle::new(
+                    "login_address",
+                    limits.login_per_address,
+                    limits.shared.as_ref(),
+                    true,
+                ),
             }),
         }
     }
@@ -186,8 +216,6 @@ impl AuthService {
     }
 
     /// Refuses (`RateLimited`) while the account or the address has too many recent failures.
-    ///
-    /// Each decision is also counted (`usergate_ratelimit_decisions_total`).
     pub(crate) fn throttled(
         &self,
         account: &str,
@@ -195,11 +223,7 @@ impl AuthService {
         now: std::time::Instant,
     ) -> CoreResult<()> {
         let by_account = self.limits.account.blocked_for(&account.to_owned(), now);
-        count_decision("login_account", by_account.is_none());
         let by_address = from.and_then(|ip| self.limits.address.blocked_for(&ip, now));
-        if from.is_some() {
-            count_decision("login_address", by_address.is_none());
-        }
         match [by_account, by_address].into_iter().flatten().max() {
             Some(retry_after) => Err(CoreError::RateLimited { retry_after }),
             None => Ok(()),
@@ -266,22 +290,18 @@ impl AuthService {
     /// Counts a request that carried no valid credential against its address's limit.
     pub fn anonymous_request(&self, from: Option<IpAddr>) -> CoreResult<()> {
         let Some(ip) = from else { return Ok(()) };
-        let decided = self.limits.anonymous.hit(&ip, self.clock.instant());
-        count_decision("anonymous", decided.is_ok());
-        decided.map_err(|retry_after| CoreError::RateLimited { retry_after })
+        self.limits
+            .anonymous
+            .hit(&ip, self.clock.instant())
+            .map_err(|retry_after| CoreError::RateLimited { retry_after })
     }
-}
 
-/// Counts one rate-limit decision (`usergate_ratelimit_decisions_total`).
-fn count_decision(policy: &'static str, allowed: bool) {
-    let decision = if allowed { "allow" } else { "deny" };
-    metrics::counter!(
-        "usergate_ratelimit_decisions_total",
-        "policy" => policy,
-        "decision" => decision,
-        "backend" => "memory"
-    )
-    .increment(1);
+    /// Whether the limits live in a shared store: then the calls that count against them
+    /// (`anonymous_request`, `reset_request`, `authenticate_cached` for an API key) may wait on
+    /// the network (at most its timeout), and async callers run them on the blocking pool.
+    pub fn limits_are_shared(&self) -> bool {
+        self.limits.anonymous.is_shared()
+    }
 }
 
 /// Counts one credential check (`usergate_auth_attempts_total`): its dialect, its method

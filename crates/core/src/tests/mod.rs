@@ -88,6 +88,7 @@ pub(super) fn world_with(mail: Option<MailSettings>) -> World {
         anonymous: Rate::new(3, Duration::from_secs(60)),
         login_per_account: Rate::new(3, Duration::from_secs(60)),
         login_per_address: Rate::new(100, Duration::from_secs(60)),
+        shared: None,
     };
     let core = Core::new(
         store.clone(),

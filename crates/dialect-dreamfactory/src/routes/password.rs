@@ -24,7 +24,8 @@ pub(super) async fn by_code(
     p: web::Query<PasswordParams>,
     Body(Object(body)): Body<Object<PasswordByCode>>,
 ) -> Result<HttpResponse> {
-    state.core.auth.anonymous_request(client_ip(&req))?;
+    let ip = client_ip(&req);
+    usergate_web::limited(&state.core, move |c| c.auth.anonymous_request(ip)).await??;
     let email = body.email.filter(|e| !e.trim().is_empty()).ok_or_else(|| {
         DfError::bad_request("Missing required email for password reset confirmation.")
     })?;

@@ -482,6 +482,14 @@ pub struct ServeArgs {
     /// On SIGTERM, how long `/readyz` answers 503 before the server stops taking requests.
     #[arg(long, env = "USERGATE_SHUTDOWN_DRAIN", default_value = "5s", value_parser = parse_ttl_or_zero)]
     pub shutdown_drain: Duration,
+    /// Keep every rate limit in this Redis (`redis://host:6379/0`), shared by every instance
+    /// that names it; without it, each instance counts on its own.
+    #[arg(long, env = "USERGATE_REDIS_URL", hide_env_values = true)]
+    pub redis_url: Option<String>,
+    /// How many instances share the limits: while Redis is away, each instance allows the
+    /// login limits divided by this (the anonymous limit stays whole).
+    #[arg(long, env = "USERGATE_INSTANCES_HINT", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    pub instances_hint: u32,
     /// Serve Prometheus metrics at /metrics on this address (off by default; never on the
     /// public listeners).
     #[arg(long, env = "USERGATE_METRICS_LISTEN")]

@@ -1,5 +1,8 @@
 //! Sliding-window limits: the anonymous request limit per address and the login throttle per
-//! account and per address. In memory, per instance.
+//! account and per address. In memory, per instance, unless a shared store keeps them
+//! ([`shared`]).
+
+pub mod shared;
 
 use std::collections::{HashMap, VecDeque};
 use std::hash::Hash;
