@@ -306,53 +306,63 @@ impl WebhookService {
         })
     }
 
-    /// The dispatcher: records one try of a delivery. A success marks it delivered; a failure
-    /// holds the endpoint back until the schedule's next retry, or, once the retries are used
-    /// up, marks the delivery failed and disables the endpoint (an audited change by the
-    /// server). Whether the endpoint may go on with its next delivery.
+    /// The dispatcher: records the tries of a run of an endpoint's deliveries, sent in order,
+    /// in one transaction: every one but the last succeeded. A success marks its delivery
+    /// delivered; a failure holds the endpoint back until the schedule's next retry, or, once
+    /// the retries are used up, marks the delivery failed and disables the endpoint (an
+    /// audited change by the server).
     pub fn settle(
         &self,
         endpoint: &EndpointRecord,
-        delivery: &PendingDelivery,
-        sent: &Sent,
+        sent: &[(PendingDelivery, Sent)],
         schedule: &RetrySchedule,
-    ) -> CoreResult<bool> {
+    ) -> CoreResult<()> {
         let now = self.clock.now();
-        let attempts = delivery.attempts + 1;
-        let ok = sent.succeeded();
-        let attempt = Attempt {
-            id: 0,
-            delivery_id: delivery.id,
-            endpoint_id: endpoint.id,
-            event_id: delivery.event.id,
-            attempted_at: now,
-            status_code: sent.status_code.map(i64::from),
-            latency_ms: i64::try_from(sent.latency.as_millis()).unwrap_or(i64::MAX),
-            error: sent.error.clone().or_else(|| {
-                (!ok).then(|| format!("HTTP {}", sent.status_code.unwrap_or_default()))
-            }),
-            succeeded: ok,
-        };
-        let retry = (!ok).then(|| schedule.after(attempts));
-        ports::write(&*self.store, |repo| {
-            let status = match retry {
-                None => "delivered",
-                Some(Some(_)) => "pending",
-                Some(None) => "failed",
+        let mut rows = Vec::with_capacity(sent.len());
+        let mut failure = None;
+        for (delivery, s) in sent {
+            let ok = s.succeeded();
+            let attempt = Attempt {
+                id: 0,
+                delivery_id: delivery.id,
+                endpoint_id: endpoint.id,
+                event_id: delivery.event.id,
+                attempted_at: now,
+                status_code: s.status_code.map(i64::from),
+                latency_ms: i64::try_from(s.latency.as_millis()).unwrap_or(i64::MAX),
+                error: s.error.clone().or_else(|| {
+                    (!ok).then(|| format!("HTTP {}", s.status_code.unwrap_or_default()))
+                }),
+                succeeded: ok,
             };
-            repo.record_attempt(&attempt, status)?;
-            match retry {
-                None => repo.set_retry_at(endpoint.id, None)?,
-                Some(Some(wait)) => {
+            let status = if ok {
+                "delivered"
+            } else {
+                let retry = schedule.after(delivery.attempts + 1);
+                failure = Some((delivery, attempt.error.clone(), retry));
+                if retry.is_some() { "pending" } else { "failed" }
+            };
+            rows.push((attempt, status));
+            if !ok {
+                break;
+            }
+        }
+        ports::write(&*self.store, |repo| {
+            repo.record_attempts(&rows)?;
+            match &failure {
+                None if endpoint.retry_at.is_some() => repo.set_retry_at(endpoint.id, None)?,
+                None => {}
+                Some((_, _, Some(wait))) => {
                     let at =
-                        now + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX);
+                        now + chrono::Duration::from_std(*wait).unwrap_or(chrono::Duration::MAX);
                     repo.set_retry_at(endpoint.id, Some(at))?;
                 }
-                Some(None) => {
+                Some((delivery, error, None)) => {
                     let reason = format!(
-                        "event {} failed {attempts} times: {}",
+                        "event {} failed {} times: {}",
                         delivery.event.id,
-                        attempt.error.as_deref().unwrap_or("failed")
+                        delivery.attempts + 1,
+                        error.as_deref().unwrap_or("failed")
                     );
                     let before = repo
                         .find_endpoint(endpoint.id)?
@@ -371,8 +381,7 @@ impl WebhookService {
                 }
             }
             Ok(())
-        })?;
-        Ok(ok)
+        })
     }
 
     /// The dispatcher: gives an endpoint's lease back.

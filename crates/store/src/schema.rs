@@ -118,6 +118,7 @@ diesel::table! {
         actor_email -> Nullable<Text>,
         credential_id -> Nullable<Text>,
         action -> Text,
+        event_type -> Nullable<Text>,
         outcome -> Text,
         error_code -> Nullable<Text>,
         target_type -> Nullable<Text>,

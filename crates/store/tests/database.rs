@@ -101,7 +101,7 @@ both!(schema_rs_matches_the_migrated_database, |db: TestDb| {
             ("user_codes", 4),
             ("machine_credentials", 9),
             ("import_runs", 8),
-            ("audit_events", 19),
+            ("audit_events", 20),
             ("webhook_endpoints", 12),
             ("webhook_deliveries", 7),
             ("webhook_attempts", 9),

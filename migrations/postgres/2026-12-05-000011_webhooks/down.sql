@@ -1,3 +1,2 @@
-DROP TABLE webhook_attempts;
-DROP TABLE webhook_deliveries;
-DROP TABLE webhook_endpoints;
+DROP TRIGGER audit_events_fan_out ON audit_events;
+DROP FUNCTION webhook_fan_out();

@@ -42,3 +42,19 @@ CREATE TABLE webhook_attempts (
 );
 CREATE INDEX webhook_attempts_endpoint ON webhook_attempts (endpoint_id, id);
 CREATE INDEX webhook_attempts_delivery ON webhook_attempts (delivery_id);
+
+-- The fan-out: a success event with a webhook type queues one delivery for each enabled
+-- endpoint subscribed to the type (or to `*`), in the inserting transaction (event_types is a
+-- JSON array of strings, each in double quotes).
+CREATE FUNCTION webhook_fan_out() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO webhook_deliveries (endpoint_id, event_id, status, attempts, created_at, updated_at)
+    SELECT e.id, NEW.id, 'pending', 0, NEW.occurred_at, NEW.occurred_at
+    FROM webhook_endpoints e
+    WHERE e.enabled
+      AND (strpos(e.event_types, '"' || NEW.event_type || '"') > 0 OR strpos(e.event_types, '"*"') > 0);
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER audit_events_fan_out AFTER INSERT ON audit_events
+    FOR EACH ROW WHEN (NEW.event_type IS NOT NULL) EXECUTE FUNCTION webhook_fan_out();

@@ -12,6 +12,8 @@ CREATE TABLE audit_events (
     actor_email   TEXT,
     credential_id TEXT,
     action        TEXT NOT NULL,
+    -- The webhook type a success is delivered as (`user.created`); null for what is not sent.
+    event_type    TEXT,
     outcome       TEXT NOT NULL CHECK (outcome IN ('success', 'failure')),
     error_code    TEXT,
     target_type   TEXT,

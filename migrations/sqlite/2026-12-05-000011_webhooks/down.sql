@@ -1,3 +1,1 @@
-DROP TABLE webhook_attempts;
-DROP TABLE webhook_deliveries;
-DROP TABLE webhook_endpoints;
+DROP TRIGGER audit_events_fan_out;

@@ -306,12 +306,8 @@ pub(crate) fn record(
     event: Event,
     now: NaiveDateTime,
 ) -> Result<(), CoreError> {
-    let action = event.action;
-    let row = row(repo, actor, event, None, now)?;
-    let id = repo.append_event(&row)?;
-    if let Some(kind) = action.event_type() {
-        repo.enqueue_deliveries(id, kind, now)?;
-    }
+    let row = row(actor, event, None, now);
+    repo.append_event(&row)?;
     log(&row);
     Ok(())
 }
@@ -326,17 +322,11 @@ pub(crate) fn record_many(
     if events.is_empty() {
         return Ok(());
     }
-    let kinds: Vec<Option<&str>> = events.iter().map(|e| e.action.event_type()).collect();
-    let rows = events
+    let rows: Vec<NewAuditEvent> = events
         .into_iter()
-        .map(|e| row(repo, actor, e, None, now))
-        .collect::<Result<Vec<_>, _>>()?;
-    let ids = repo.append_events(&rows)?;
-    for (id, kind) in ids.into_iter().zip(kinds) {
-        if let Some(kind) = kind {
-            repo.enqueue_deliveries(id, kind, now)?;
-        }
-    }
+        .map(|e| row(actor, e, None, now))
+        .collect();
+    repo.append_events(&rows)?;
     rows.iter().for_each(log);
     Ok(())
 }
@@ -353,13 +343,13 @@ pub(crate) fn record_failure(
     let Some(code) = error_code(error) else {
         return;
     };
+    let row = row(actor, event, Some(code), now);
     let written = crate::ports::write(store, |repo| {
-        let row = row(repo, actor, event.clone(), Some(code.clone()), now)?;
         repo.append_event(&row)?;
-        Ok(row)
+        Ok(())
     });
     match written {
-        Ok(row) => log(&row),
+        Ok(()) => log(&row),
         Err(e) => {
             tracing::error!(target: "usergate::audit", error = %e, "a failure event could not be recorded")
         }
@@ -380,25 +370,23 @@ pub(crate) fn failing<T>(
     result
 }
 
+/// The row of an event. The acting user's address is the target's when they are the same
+/// user; otherwise the store reads it in the insert itself.
 fn row(
-    repo: &mut dyn Repos,
     actor: &Actor,
     event: Event,
     error_code: Option<String>,
     now: NaiveDateTime,
-) -> Result<NewAuditEvent, CoreError> {
+) -> NewAuditEvent {
     let origin = &actor.origin;
     let (actor_type, actor_id, actor_email) = match &actor.kind {
         ActorKind::User(p) => {
-            let email = match &event.target {
-                t if t.kind == "user" && t.id.as_deref() == Some(&p.id.to_string()) => {
-                    t.email.clone()
-                }
-                _ => repo
-                    .find(&UserKey::Id(p.id))?
-                    .map(|u| u.email.as_str().to_owned()),
-            };
-            (origin.via.actor_type(), Some(p.id.to_string()), email)
+            let id = p.id.to_string();
+            let t = &event.target;
+            let email = (t.kind == "user" && t.id.as_deref() == Some(id.as_str()))
+                .then(|| t.email.clone())
+                .flatten();
+            (origin.via.actor_type(), Some(id), email)
         }
         ActorKind::System => (
             if origin.channel == Channel::System {
@@ -411,7 +399,11 @@ fn row(
         ),
         ActorKind::Anonymous => ("anonymous", None, None),
     };
-    Ok(NewAuditEvent {
+    let event_type = error_code
+        .is_none()
+        .then(|| event.action.event_type())
+        .flatten();
+    NewAuditEvent {
         occurred_at: now,
         instance_id: instance_id().to_owned(),
         request_id: origin.request_id.clone(),
@@ -421,6 +413,7 @@ fn row(
         actor_email,
         credential_id: origin.via.credential_id().map(str::to_owned),
         action: event.action.as_str(),
+        event_type,
         outcome: if error_code.is_some() {
             "failure"
         } else {
@@ -434,7 +427,7 @@ fn row(
         ip: origin.ip.map(|ip| ip.to_string()),
         user_agent: origin.user_agent.clone(),
         resource: event.resource,
-    })
+    }
 }
 
 /// Every event is also a log line, for log shippers, and a count.

@@ -9,6 +9,13 @@ use super::Tx;
 impl AuditRepo for Tx<'_> {
     fn append_event(&mut self, e: &NewAuditEvent) -> Result<i64, RepoError> {
         let id = self.events.last().map_or(1, |l| l.id + 1);
+        let actor_email = e.actor_email.clone().or_else(|| {
+            let actor = e.actor_id.as_deref()?;
+            self.rows
+                .iter()
+                .find(|r| r.user.id.to_string() == actor)
+                .map(|r| r.user.email.as_str().to_owned())
+        });
         self.events.push(AuditEvent {
             id,
             occurred_at: e.occurred_at,
@@ -17,9 +24,10 @@ impl AuditRepo for Tx<'_> {
             dialect: e.dialect.into(),
             actor_type: e.actor_type.into(),
             actor_id: e.actor_id.clone(),
-            actor_email: e.actor_email.clone(),
+            actor_email,
             credential_id: e.credential_id.clone(),
             action: e.action.into(),
+            event_type: e.event_type.map(Into::into),
             outcome: e.outcome.into(),
             error_code: e.error_code.clone(),
             target_type: e.target_type.map(Into::into),
@@ -30,6 +38,9 @@ impl AuditRepo for Tx<'_> {
             user_agent: e.user_agent.clone(),
             resource: e.resource.clone(),
         });
+        if let Some(kind) = e.event_type {
+            self.fan_out(id, kind)?;
+        }
         Ok(id)
     }
 

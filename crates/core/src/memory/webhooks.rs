@@ -97,32 +97,6 @@ impl WebhookRepo for Tx<'_> {
         Ok(())
     }
 
-    fn enqueue_deliveries(
-        &mut self,
-        event_id: i64,
-        kind: &str,
-        _now: NaiveDateTime,
-    ) -> Result<usize, RepoError> {
-        let targets: Vec<i64> = self
-            .hooks
-            .endpoints
-            .iter()
-            .filter(|(e, _)| e.enabled && e.event_types.iter().any(|t| t == kind || t == "*"))
-            .map(|(e, _)| e.id)
-            .collect();
-        for endpoint in &targets {
-            let id = self.hooks.deliveries.last().map_or(1, |d| d.id + 1);
-            self.hooks.deliveries.push(DeliveryRow {
-                id,
-                endpoint: *endpoint,
-                event: event_id,
-                status: "pending".into(),
-                attempts: 0,
-            });
-        }
-        Ok(targets.len())
-    }
-
     fn lease_endpoint(
         &mut self,
         owner: &str,
@@ -196,20 +170,22 @@ impl WebhookRepo for Tx<'_> {
             .collect()
     }
 
-    fn record_attempt(&mut self, attempt: &Attempt, status: &str) -> Result<(), RepoError> {
-        let id = self.hooks.attempts.last().map_or(1, |a| a.id + 1);
-        self.hooks.attempts.push(Attempt {
-            id,
-            ..attempt.clone()
-        });
-        if let Some(d) = self
-            .hooks
-            .deliveries
-            .iter_mut()
-            .find(|d| d.id == attempt.delivery_id)
-        {
-            d.attempts += 1;
-            d.status = status.to_owned();
+    fn record_attempts(&mut self, attempts: &[(Attempt, &'static str)]) -> Result<(), RepoError> {
+        for (attempt, status) in attempts {
+            let id = self.hooks.attempts.last().map_or(1, |a| a.id + 1);
+            self.hooks.attempts.push(Attempt {
+                id,
+                ..attempt.clone()
+            });
+            if let Some(d) = self
+                .hooks
+                .deliveries
+                .iter_mut()
+                .find(|d| d.id == attempt.delivery_id)
+            {
+                d.attempts += 1;
+                (*status).clone_into(&mut d.status);
+            }
         }
         Ok(())
     }
@@ -233,5 +209,29 @@ impl WebhookRepo for Tx<'_> {
             .iter()
             .filter(|d| d.status == "pending")
             .count() as i64)
+    }
+}
+
+impl Tx<'_> {
+    /// The store's fan-out (a trigger in SQL): a delivery per subscribed enabled endpoint.
+    pub(crate) fn fan_out(&mut self, event_id: i64, kind: &str) -> Result<usize, RepoError> {
+        let targets: Vec<i64> = self
+            .hooks
+            .endpoints
+            .iter()
+            .filter(|(e, _)| e.enabled && e.event_types.iter().any(|t| t == kind || t == "*"))
+            .map(|(e, _)| e.id)
+            .collect();
+        for endpoint in &targets {
+            let id = self.hooks.deliveries.last().map_or(1, |d| d.id + 1);
+            self.hooks.deliveries.push(DeliveryRow {
+                id,
+                endpoint: *endpoint,
+                event: event_id,
+                status: "pending".into(),
+                attempts: 0,
+            });
+        }
+        Ok(targets.len())
     }
 }

@@ -21,12 +21,16 @@ pub struct NewAuditEvent {
     pub actor_type: &'static str,
     /// The acting user's id.
     pub actor_id: Option<String>,
-    /// The acting user's address then.
+    /// The acting user's address then; when `None` with an `actor_id`, the store reads it
+    /// from the user's row in the same statement.
     pub actor_email: Option<String>,
     /// The credential's id (a key, a client, a session token).
     pub credential_id: Option<String>,
     /// `user.create` ...
     pub action: &'static str,
+    /// The webhook type of a success that is delivered (`user.created`); the store queues a
+    /// delivery for each enabled endpoint subscribed to it, in the same transaction.
+    pub event_type: Option<&'static str>,
     /// `success` or `failure`.
     pub outcome: &'static str,
     /// Why a failure failed.
@@ -70,6 +74,8 @@ pub struct AuditEvent {
     pub credential_id: Option<String>,
     /// What was done.
     pub action: String,
+    /// The webhook type it was delivered as, if it was.
+    pub event_type: Option<String>,
     /// `success` or `failure`.
     pub outcome: String,
     /// Why a failure failed.
@@ -121,7 +127,7 @@ pub enum Cursor {
 
 /// Audit events inside one unit of work.
 pub trait AuditRepo {
-    /// Appends an event; its id.
+    /// Appends an event (and queues its webhook deliveries, see `event_type`); its id.
     fn append_event(&mut self, event: &NewAuditEvent) -> Result<i64, RepoError>;
     /// Appends events in as few statements as it can, in their order; their ids.
     fn append_events(&mut self, events: &[NewAuditEvent]) -> Result<Vec<i64>, RepoError>;

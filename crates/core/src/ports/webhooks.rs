@@ -94,14 +94,6 @@ pub trait WebhookRepo {
     -> Result<EndpointRecord, RepoError>;
     /// Deletes an endpoint with its deliveries and attempts.
     fn delete_endpoint(&mut self, id: i64) -> Result<(), RepoError>;
-    /// Queues event `event_id` for every enabled endpoint subscribed to `event_type` (or to
-    /// `*`); how many.
-    fn enqueue_deliveries(
-        &mut self,
-        event_id: i64,
-        event_type: &str,
-        now: NaiveDateTime,
-    ) -> Result<usize, RepoError>;
     /// Leases one enabled endpoint that has a pending delivery and no retry waiting after
     /// `now`, and that no live lease holds, to `owner` until `until`; the endpoint.
     fn lease_endpoint(
@@ -120,9 +112,9 @@ pub trait WebhookRepo {
         endpoint: i64,
         limit: u32,
     ) -> Result<Vec<PendingDelivery>, RepoError>;
-    /// Records a try and what became of its delivery (`status`: `pending`, `delivered`,
-    /// `failed`).
-    fn record_attempt(&mut self, attempt: &Attempt, status: &str) -> Result<(), RepoError>;
+    /// Records tries and what became of their deliveries (`status`: `pending`, `delivered`,
+    /// `failed`), in as few statements as it can.
+    fn record_attempts(&mut self, attempts: &[(Attempt, &'static str)]) -> Result<(), RepoError>;
     /// The latest tries of an endpoint, newest first.
     fn attempts(&mut self, endpoint: i64, limit: u32) -> Result<Vec<Attempt>, RepoError>;
     /// How many deliveries are pending, over every endpoint.

@@ -34,6 +34,19 @@ pub struct DispatchSettings {
 /// Deliveries one lease takes at most.
 const BATCH: u32 = 100;
 
+/// Deliveries recorded per transaction.
+const SETTLE_EVERY: usize = 20;
+
+async fn settle(
+    core: &Core,
+    endpoint: &EndpointRecord,
+    run: Vec<(usergate_core::ports::PendingDelivery, Sent)>,
+    schedule: &RetrySchedule,
+) -> Result<(), usergate_core::CoreError> {
+    let (c, e, schedule) = (core.clone(), endpoint.clone(), schedule.clone());
+    usergate_web::blocking(move || c.webhooks.settle(&e, &run, &schedule)).await
+}
+
 /// Starts the dispatcher on the current actix runtime.
 pub fn spawn(core: Core, settings: DispatchSettings) {
     static DISPATCHERS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
@@ -79,20 +92,16 @@ async fn round(
     else {
         return Ok(false);
     };
+    // Sent in order; recorded in runs of up to SETTLE_EVERY, each one transaction (a crash
+    // between a send and its record sends it again: receivers deduplicate on webhook-id).
     let started = Instant::now();
+    let mut run = Vec::new();
     for delivery in pending {
         if started.elapsed() > lease / 2 {
             break;
         }
         let sent = send(client, &endpoint, &delivery.event, settings.allow_private).await;
-        let (c, e, s, schedule) = (
-            core.clone(),
-            endpoint.clone(),
-            sent.clone(),
-            settings.schedule.clone(),
-        );
-        let ok =
-            usergate_web::blocking(move || c.webhooks.settle(&e, &delivery, &s, &schedule)).await?;
+        let ok = sent.succeeded();
         let outcome = if ok { "success" } else { "failure" };
         metrics::counter!("usergate_webhook_deliveries_total", "outcome" => outcome).increment(1);
         if !ok {
@@ -102,8 +111,23 @@ async fn round(
                 status = sent.status_code,
                 "webhook delivery failed"
             );
+        }
+        run.push((delivery, sent));
+        if !ok || run.len() >= SETTLE_EVERY {
+            settle(
+                core,
+                &endpoint,
+                std::mem::take(&mut run),
+                &settings.schedule,
+            )
+            .await?;
+        }
+        if !ok {
             break;
         }
+    }
+    if !run.is_empty() {
+        settle(core, &endpoint, run, &settings.schedule).await?;
     }
     let (c, id, o) = (core.clone(), endpoint.id, owner.clone());
     usergate_web::blocking(move || c.webhooks.release(id, &o)).await?;

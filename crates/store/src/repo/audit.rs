@@ -7,7 +7,7 @@ use usergate_core::ports::{AuditEvent, AuditFilter, AuditRepo, Cursor, NewAuditE
 use super::Repo;
 use crate::db::DbConnection;
 use crate::error::{Db, StoreError};
-use crate::schema::audit_events as t;
+use crate::schema::{audit_events as t, users};
 
 /// The key of the PostgreSQL advisory lock one pruning transaction holds at a time.
 const PRUNE_LOCK: i64 = 0x7573_6572_6761_7403;
@@ -26,6 +26,7 @@ struct NewRow<'a> {
     actor_email: Option<&'a str>,
     credential_id: Option<&'a str>,
     action: &'a str,
+    event_type: Option<&'a str>,
     outcome: &'a str,
     error_code: Option<&'a str>,
     target_type: Option<&'a str>,
@@ -49,6 +50,7 @@ impl<'a> From<&'a NewAuditEvent> for NewRow<'a> {
             actor_email: e.actor_email.as_deref(),
             credential_id: e.credential_id.as_deref(),
             action: e.action,
+            event_type: e.event_type,
             outcome: e.outcome,
             error_code: e.error_code.as_deref(),
             target_type: e.target_type,
@@ -75,6 +77,7 @@ struct Row {
     actor_email: Option<String>,
     credential_id: Option<String>,
     action: String,
+    event_type: Option<String>,
     outcome: String,
     error_code: Option<String>,
     target_type: Option<String>,
@@ -108,6 +111,7 @@ impl TryFrom<Row> for AuditEvent {
             actor_email: r.actor_email,
             credential_id: r.credential_id,
             action: r.action,
+            event_type: r.event_type,
             outcome: r.outcome,
             error_code: r.error_code,
             target_type: r.target_type,
@@ -133,12 +137,49 @@ pub(super) fn events_by_id(repo: &mut Repo<'_>, ids: &[i64]) -> Result<Vec<Audit
 }
 
 impl AuditRepo for Repo<'_> {
-    fn append_event(&mut self, event: &NewAuditEvent) -> Result<i64, RepoError> {
-        diesel::insert_into(t::table)
-            .values(NewRow::from(event))
-            .returning(t::id)
-            .get_result(self.0)
-            .db()
+    fn append_event(&mut self, e: &NewAuditEvent) -> Result<i64, RepoError> {
+        // The acting user's address, when core did not have it at hand, is copied from the
+        // user's row by the insert itself: no round trip reads it first.
+        let actor = e.actor_id.as_deref().and_then(|a| a.parse::<i64>().ok());
+        let looked_up = users::table
+            .filter(users::id.eq(actor.unwrap_or(0)))
+            .select(users::email)
+            .single_value();
+        let values = (
+            (
+                t::occurred_at.eq(e.occurred_at),
+                t::instance_id.eq(&e.instance_id),
+                t::request_id.eq(e.request_id.as_deref()),
+                t::dialect.eq(e.dialect),
+                t::actor_type.eq(e.actor_type),
+                t::actor_id.eq(e.actor_id.as_deref()),
+                t::credential_id.eq(e.credential_id.as_deref()),
+                t::action.eq(e.action),
+                t::event_type.eq(e.event_type),
+                t::outcome.eq(e.outcome),
+            ),
+            (
+                t::error_code.eq(e.error_code.as_deref()),
+                t::target_type.eq(e.target_type),
+                t::target_id.eq(e.target_id.as_deref()),
+                t::target_email.eq(e.target_email.as_deref()),
+                t::changes.eq(e.changes.to_string()),
+                t::ip.eq(e.ip.as_deref()),
+                t::user_agent.eq(e.user_agent.as_deref()),
+                t::resource.eq(e.resource.as_ref().map(ToString::to_string)),
+            ),
+        );
+        match (&e.actor_email, actor) {
+            (None, Some(_)) => diesel::insert_into(t::table)
+                .values((values, t::actor_email.eq(looked_up)))
+                .returning(t::id)
+                .get_result(self.0),
+            (email, _) => diesel::insert_into(t::table)
+                .values((values, t::actor_email.eq(email.as_deref())))
+                .returning(t::id)
+                .get_result(self.0),
+        }
+        .db()
     }
 
     fn append_events(&mut self, events: &[NewAuditEvent]) -> Result<Vec<i64>, RepoError> {

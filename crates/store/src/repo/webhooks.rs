@@ -11,6 +11,7 @@ use usergate_core::ports::{
 };
 
 use super::Repo;
+use crate::db::DbConnection;
 use crate::error::{Db, StoreError};
 use crate::schema::{webhook_attempts as a, webhook_deliveries as d, webhook_endpoints as e};
 
@@ -186,39 +187,6 @@ impl WebhookRepo for Repo<'_> {
         Ok(())
     }
 
-    fn enqueue_deliveries(
-        &mut self,
-        event_id: i64,
-        event_type: &str,
-        now: NaiveDateTime,
-    ) -> Result<usize, RepoError> {
-        let enabled: Vec<(i64, String)> = e::table
-            .filter(e::enabled.eq(true))
-            .select((e::id, e::event_types))
-            .order(e::id)
-            .load(self.0)
-            .db()?;
-        let mut n = 0;
-        for (id, types) in enabled {
-            let types: Vec<String> = serde_json::from_str(&types).unwrap_or_default();
-            if types.iter().any(|t| t == event_type || t == "*") {
-                diesel::insert_into(d::table)
-                    .values((
-                        d::endpoint_id.eq(id),
-                        d::event_id.eq(event_id),
-                        d::status.eq("pending"),
-                        d::attempts.eq(0),
-                        d::created_at.eq(now),
-                        d::updated_at.eq(now),
-                    ))
-                    .execute(self.0)
-                    .db()?;
-                n += 1;
-            }
-        }
-        Ok(n)
-    }
-
     fn lease_endpoint(
         &mut self,
         owner: &str,
@@ -308,28 +276,49 @@ impl WebhookRepo for Repo<'_> {
             .collect()
     }
 
-    fn record_attempt(&mut self, t: &Attempt, status: &str) -> Result<(), RepoError> {
-        diesel::insert_into(a::table)
-            .values((
-                a::delivery_id.eq(t.delivery_id),
-                a::endpoint_id.eq(t.endpoint_id),
-                a::event_id.eq(t.event_id),
-                a::attempted_at.eq(t.attempted_at),
-                a::status_code.eq(t.status_code),
-                a::latency_ms.eq(t.latency_ms),
-                a::error.eq(&t.error),
-                a::succeeded.eq(t.succeeded),
-            ))
-            .execute(self.0)
-            .db()?;
-        diesel::update(d::table.find(t.delivery_id))
-            .set((
-                d::status.eq(status),
-                d::attempts.eq(d::attempts + 1),
-                d::updated_at.eq(t.attempted_at),
-            ))
-            .execute(self.0)
-            .db()?;
+    fn record_attempts(&mut self, attempts: &[(Attempt, &'static str)]) -> Result<(), RepoError> {
+        let Some((first, _)) = attempts.first() else {
+            return Ok(());
+        };
+        let rows: Vec<_> = attempts
+            .iter()
+            .map(|(t, _)| {
+                (
+                    a::delivery_id.eq(t.delivery_id),
+                    a::endpoint_id.eq(t.endpoint_id),
+                    a::event_id.eq(t.event_id),
+                    a::attempted_at.eq(t.attempted_at),
+                    a::status_code.eq(t.status_code),
+                    a::latency_ms.eq(t.latency_ms),
+                    a::error.eq(t.error.as_deref()),
+                    a::succeeded.eq(t.succeeded),
+                )
+            })
+            .collect();
+        match &mut *self.0 {
+            DbConnection::Pg(c) => diesel::insert_into(a::table).values(&rows).execute(c),
+            DbConnection::Sqlite(c) => diesel::insert_into(a::table).values(&rows).execute(c),
+        }
+        .db()?;
+        // One update per status: the deliveries of a run are mostly all delivered.
+        for status in ["delivered", "pending", "failed"] {
+            let ids: Vec<i64> = attempts
+                .iter()
+                .filter(|(_, s)| *s == status)
+                .map(|(t, _)| t.delivery_id)
+                .collect();
+            if ids.is_empty() {
+                continue;
+            }
+            diesel::update(d::table.filter(d::id.eq_any(&ids)))
+                .set((
+                    d::status.eq(status),
+                    d::attempts.eq(d::attempts + 1),
+                    d::updated_at.eq(first.attempted_at),
+                ))
+                .execute(self.0)
+                .db()?;
+        }
         Ok(())
     }
 
