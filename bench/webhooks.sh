@@ -43,18 +43,8 @@ fi
 HEAD_BIN=target/release/usergate
 BASE_BIN=$WORK/usergate-base
 
-# A receiver that answers 204 to everything and counts, in the background.
-python3 - "$HOOK_PORT" >"$WORK/hook.log" 2>&1 <<'EOF' &
-import sys
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-class H(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    def do_POST(self):
-        self.rfile.read(int(self.headers.get("content-length", "0")))
-        self.send_response(204); self.send_header("content-length", "0"); self.end_headers()
-    def log_message(self, *a): pass
-ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
-EOF
+# A receiver that answers 204 to everything, in the background.
+python3 bench/hook_sink.py "$HOOK_PORT" >"$WORK/hook.log" 2>&1 &
 HOOK_PID=$!
 trap 'kill $HOOK_PID 2>/dev/null || true' EXIT
 

@@ -24,7 +24,8 @@ CREATE TABLE audit_events (
     user_agent    TEXT CHECK (octet_length(user_agent) <= 512),
     resource      TEXT
 );
-CREATE INDEX audit_events_time ON audit_events (occurred_at);
+-- One secondary index: a target's history ("who deactivated this user?"). Every other read
+-- goes newest first by id and filters as it goes (ids follow time, so pruning by age scans
+-- from the oldest), because each index costs every change a write: three more (time, actor,
+-- action) made creating a user 20% slower again (bench/BENCHMARKS.md, issue 19).
 CREATE INDEX audit_events_target ON audit_events (target_type, target_id, id);
-CREATE INDEX audit_events_actor ON audit_events (actor_id, id);
-CREATE INDEX audit_events_action ON audit_events (action, id);
