@@ -4,7 +4,7 @@
 # baseline of every ratio), with the audit log, and with the audit log and one webhook endpoint
 # subscribed to user.created, all in one run; then the delivery rate to a local receiver.
 #
-#   bench/webhooks.sh                       # both backends, 10 s per row, 16 connections
+#   bench/webhooks.sh                       # both backends, 3 rounds of 8 s rows, 16 connections
 #   BACKENDS=sqlite DURATION=5 bench/webhooks.sh
 #   BASE=a737827 bench/webhooks.sh          # the commit before the audit log (default)
 #
@@ -16,7 +16,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BASE=${BASE:-a737827}
-DURATION=${DURATION:-10}
+DURATION=${DURATION:-8}
+ROUNDS=${ROUNDS:-3}
 CONNECTIONS=${CONNECTIONS:-16}
 BACKENDS=${BACKENDS:-"pg sqlite"}
 PG=${USERGATE_BENCH_PG:-postgres://postgres@127.0.0.1:5432}
@@ -98,10 +99,30 @@ row() { # BACKEND LABEL BIN HOOK(yes|no)
   echo "$backend|$label|$rps|$p50|$p99|$errors|$delivery"
 }
 
+# The machine is shared and noisy: the three configurations take turns, ROUNDS times, and the
+# summary gives each one's median throughput and its ratio to the base's median.
 echo "machine: $(machine "$PG")"
 echo "backend|binary|creates/s|p50 ms|p99 ms|errors|deliveries"
+results=$WORK/hooks-results.txt
+: >"$results"
 for b in $BACKENDS; do
-  row "$b" base "$BASE_BIN" no
-  row "$b" audit "$HEAD_BIN" no
-  row "$b" audit+webhook "$HEAD_BIN" yes
+  for _ in $(seq 1 "$ROUNDS"); do
+    row "$b" base "$BASE_BIN" no | tee -a "$results"
+    row "$b" audit "$HEAD_BIN" no | tee -a "$results"
+    row "$b" audit+webhook "$HEAD_BIN" yes | tee -a "$results"
+  done
 done
+echo
+echo "median creates/s (ratio to base):"
+python3 - "$results" <<'PY'
+import statistics, sys
+rows = [l.strip().split("|") for l in open(sys.argv[1]) if l.count("|") == 6]
+by = {}
+for r in rows:
+    by.setdefault((r[0], r[1]), []).append(float(r[2]))
+for backend in dict.fromkeys(r[0] for r in rows):
+    base = statistics.median(by[(backend, "base")])
+    for label in ("base", "audit", "audit+webhook"):
+        m = statistics.median(by[(backend, label)])
+        print(f"{backend}|{label}|{m:.0f}|{m / base:.2f}|{sorted(by[(backend, label)])}")
+PY

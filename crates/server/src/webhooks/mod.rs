@@ -34,6 +34,9 @@ pub struct DispatchSettings {
 /// Deliveries one lease takes at most.
 const BATCH: u32 = 100;
 
+/// How long a dispatcher that found only a few deliveries waits for more.
+const GATHER: Duration = Duration::from_millis(50);
+
 /// Deliveries recorded per transaction.
 const SETTLE_EVERY: usize = 20;
 
@@ -58,8 +61,12 @@ pub fn spawn(core: Core, settings: DispatchSettings) {
         let client = client(settings.timeout);
         loop {
             match round(&core, &settings, &client, &owner).await {
-                Ok(true) => {}
-                Ok(false) => actix_web::rt::time::sleep(settings.poll).await,
+                // A full batch: more is waiting.
+                Ok(Some(n)) if n >= BATCH as usize => {}
+                // A few: let more gather for a moment, so that a busy endpoint's deliveries go
+                // in batches rather than one lease and one record each.
+                Ok(Some(_)) => actix_web::rt::time::sleep(GATHER).await,
+                Ok(None) => actix_web::rt::time::sleep(settings.poll).await,
                 Err(e) => {
                     tracing::error!(error = %e, "webhook dispatch failed");
                     actix_web::rt::time::sleep(settings.poll).await;
@@ -77,21 +84,22 @@ pub fn client(timeout: Duration) -> awc::Client {
         .finish()
 }
 
-/// Leases one endpoint and sends what is due for it; whether there was anything.
+/// Leases one endpoint and sends what is due for it; how many it took, if there was any.
 async fn round(
     core: &Core,
     settings: &DispatchSettings,
     client: &awc::Client,
     owner: &Arc<str>,
-) -> Result<bool, usergate_core::CoreError> {
+) -> Result<Option<usize>, usergate_core::CoreError> {
     // A lease outlives every try of a batch it could be working on.
     let lease = settings.timeout * 2 + Duration::from_secs(30);
     let (c, o) = (core.clone(), owner.clone());
     let Some((endpoint, pending)) =
         usergate_web::blocking(move || c.webhooks.lease(&o, lease, BATCH)).await?
     else {
-        return Ok(false);
+        return Ok(None);
     };
+    let taken = pending.len();
     // Sent in order; recorded in runs of up to SETTLE_EVERY, each one transaction (a crash
     // between a send and its record sends it again: receivers deduplicate on webhook-id).
     let started = Instant::now();
@@ -131,7 +139,7 @@ async fn round(
     }
     let (c, id, o) = (core.clone(), endpoint.id, owner.clone());
     usergate_web::blocking(move || c.webhooks.release(id, &o)).await?;
-    Ok(true)
+    Ok(Some(taken))
 }
 
 /// Sends one event to one endpoint.

@@ -296,6 +296,28 @@ impl GroupRepo for Repo<'_> {
     }
 
     fn join_default_groups(&mut self, users: &[UserId]) -> Result<(), RepoError> {
+        if let [user] = users {
+            // One user (every create but an import's): one statement, no read first.
+            let join = groups::table
+                .filter(groups::active.eq(true))
+                .filter(groups::is_default.eq(true))
+                .select((groups::id, user.get().into_sql::<diesel::sql_types::BigInt>()));
+            let columns = (group_members::group_id, group_members::user_id);
+            match &mut *self.0 {
+                DbConnection::Pg(c) => diesel::insert_into(group_members::table)
+                    .values(join)
+                    .into_columns(columns)
+                    .on_conflict_do_nothing()
+                    .execute(c),
+                DbConnection::Sqlite(c) => diesel::insert_into(group_members::table)
+                    .values(join)
+                    .into_columns(columns)
+                    .on_conflict_do_nothing()
+                    .execute(c),
+            }
+            .db()?;
+            return Ok(());
+        }
         let defaults: Vec<i64> = groups::table
             .filter(groups::active.eq(true))
             .filter(groups::is_default.eq(true))
