@@ -70,9 +70,12 @@ row() { # BACKEND LABEL BIN HOOK(yes|no)
   "$bin" admin create --database-url "$url" --email bench-admin@bench.example >/dev/null
   local key
   key=$("$bin" api-keys create --database-url "$url" --owner bench-admin@bench.example | sed -n 's/^api_key: //p')
-  if [ "$hook" = yes ]; then
+  if [ "$hook" != no ]; then
     "$bin" webhooks create --database-url "$url" --url "http://127.0.0.1:$HOOK_PORT/" --events user.created >/dev/null 2>&1
   fi
+  # drain: the endpoint is disabled during the load, so that every delivery waits; enabled
+  # after it, the time to send them all is the delivery rate.
+  [ "$hook" != drain ] || "$bin" webhooks update --database-url "$url" 1 --disable >/dev/null
   local extra=()
   # The base binary has no webhooks.
   [ "$label" = base ] || extra=(--webhook-allow-private)
@@ -86,7 +89,15 @@ row() { # BACKEND LABEL BIN HOOK(yes|no)
     wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" -s bench/wrk/request.lua "http://127.0.0.1:$PORT" | grep '^RESULT')
   read -r _ rps p50 p99 errors requests <<<"$out"
   local delivery="-"
-  if [ "$hook" = yes ]; then
+  if [ "$hook" = drain ]; then
+    local backlog t0 t1
+    backlog=$(pending "$backend" "$url")
+    t0=$(date +%s.%N)
+    "$bin" webhooks update --database-url "$url" 1 --enable >/dev/null
+    while [ "$(pending "$backend" "$url")" != 0 ]; do sleep 0.1; done
+    t1=$(date +%s.%N)
+    delivery=$(python3 -c "print(f'{$backlog} waiting, sent in {$t1 - $t0:.1f} s: {$backlog / ($t1 - $t0):.0f}/s')")
+  elif [ "$hook" = yes ]; then
     # The deliveries still waiting when the load stopped, and how fast they drain.
     local left t0 t1
     left=$(pending "$backend" "$url")
@@ -111,6 +122,11 @@ for b in $BACKENDS; do
     row "$b" audit "$HEAD_BIN" no | tee -a "$results"
     row "$b" audit+webhook "$HEAD_BIN" yes | tee -a "$results"
   done
+done
+echo
+echo "delivery rate to a local receiver (one endpoint, a backlog sent in order):"
+for b in $BACKENDS; do
+  row "$b" drain "$HEAD_BIN" drain
 done
 echo
 echo "median creates/s (ratio to base):"
