@@ -70,12 +70,14 @@ row() { # BACKEND LABEL BIN HOOK(yes|no)
   "$bin" admin create --database-url "$url" --email bench-admin@bench.example >/dev/null
   local key
   key=$("$bin" api-keys create --database-url "$url" --owner bench-admin@bench.example | sed -n 's/^api_key: //p')
+  # drain: the endpoint points at a closed port during the load, so that every delivery waits
+  # behind the first one's retry; then it is pointed at the receiver and enabled again (which
+  # ends the wait), and the time to send the backlog is the delivery rate.
+  local target="http://127.0.0.1:$HOOK_PORT/"
+  [ "$hook" != drain ] || target="http://127.0.0.1:1/"
   if [ "$hook" != no ]; then
-    "$bin" webhooks create --database-url "$url" --url "http://127.0.0.1:$HOOK_PORT/" --events user.created >/dev/null 2>&1
+    "$bin" webhooks create --database-url "$url" --url "$target" --events user.created >/dev/null 2>&1
   fi
-  # drain: the endpoint is disabled during the load, so that every delivery waits; enabled
-  # after it, the time to send them all is the delivery rate.
-  [ "$hook" != drain ] || "$bin" webhooks update --database-url "$url" 1 --disable >/dev/null
   local extra=()
   # The base binary has no webhooks.
   [ "$label" = base ] || extra=(--webhook-allow-private)
@@ -91,6 +93,7 @@ row() { # BACKEND LABEL BIN HOOK(yes|no)
   local delivery="-"
   if [ "$hook" = drain ]; then
     local backlog t0 t1
+    "$bin" webhooks update --database-url "$url" 1 --url "http://127.0.0.1:$HOOK_PORT/" --disable >/dev/null
     backlog=$(pending "$backend" "$url")
     t0=$(date +%s.%N)
     "$bin" webhooks update --database-url "$url" 1 --enable >/dev/null
@@ -136,7 +139,7 @@ rows = [l.strip().split("|") for l in open(sys.argv[1]) if l.count("|") == 6]
 by = {}
 for r in rows:
     by.setdefault((r[0], r[1]), []).append(float(r[2]))
-for backend in dict.fromkeys(r[0] for r in rows):
+for backend in [b for b in dict.fromkeys(r[0] for r in rows) if (b, "base") in by]:
     base = statistics.median(by[(backend, "base")])
     for label in ("base", "audit", "audit+webhook"):
         m = statistics.median(by[(backend, label)])

@@ -42,6 +42,21 @@ redis.call('SET', KEYS[1], new_tat, 'PX', math.max(new_tat - now, 1))
 return {1, 0}
 ";
 
+/// GCRA peeks of several keys: KEYS[i] with ARGV[2i-1] the interval and ARGV[2i] the window;
+/// returns each key's wait in ms (0: not blocked).
+const PEEK_ALL: &str = r"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local out = {}
+for i, key in ipairs(KEYS) do
+  local tat = tonumber(redis.call('GET', key) or now)
+  if tat < now then tat = now end
+  local allow_at = tat + tonumber(ARGV[2 * i - 1]) - tonumber(ARGV[2 * i])
+  if now < allow_at then out[i] = allow_at - now else out[i] = 0 end
+end
+return out
+";
+
 /// Why the limiter could not start.
 #[derive(Debug, thiserror::Error)]
 #[error("invalid --redis-url: {0}")]
@@ -51,6 +66,7 @@ pub struct RedisUrlError(String);
 pub struct RedisLimiter {
     pool: r2d2::Pool<redis::Client>,
     script: redis::Script,
+    peek_all: redis::Script,
     breaker: Mutex<Breaker>,
 }
 
@@ -75,6 +91,7 @@ impl RedisLimiter {
         Ok(RedisLimiter {
             pool,
             script: redis::Script::new(GCRA),
+            peek_all: redis::Script::new(PEEK_ALL),
             breaker: Mutex::new(Breaker::default()),
         })
     }
@@ -168,11 +185,38 @@ impl SharedLimiter for RedisLimiter {
         self.run(policy, rate, key, "peek")
     }
 
+    fn peek_all(
+        &self,
+        checks: &[(&'static str, Rate, String)],
+    ) -> Result<Vec<Option<Duration>>, Unavailable> {
+        let mut invocation = self.peek_all.prepare_invoke();
+        for (policy, rate, key) in checks {
+            let (interval, window) = gcra(*rate);
+            invocation
+                .key(redis_key(policy, key))
+                .arg(interval)
+                .arg(window);
+        }
+        let waits: Vec<i64> = self.guarded(|conn| invocation.invoke(conn))?;
+        Ok(waits
+            .into_iter()
+            .map(|ms| (ms > 0).then(|| Duration::from_millis(u64::try_from(ms).unwrap_or(0))))
+            .collect())
+    }
+
     fn clear(&self, policy: &'static str, key: &str) -> Result<(), Unavailable> {
         let key = redis_key(policy, key);
         self.guarded(|conn| redis::cmd("DEL").arg(&key).query::<i64>(conn))
             .map(drop)
     }
+}
+
+/// A rate as GCRA's emission interval and window, in ms.
+fn gcra(rate: Rate) -> (u64, u64) {
+    let window = u64::try_from(rate.window.as_millis())
+        .unwrap_or(u64::MAX)
+        .max(1);
+    ((window / u64::from(rate.count.max(1))).max(1), window)
 }
 
 /// `ug:rl:<policy>:<sha256(key) in hex>`.

@@ -222,8 +222,17 @@ impl AuthService {
         from: Option<IpAddr>,
         now: std::time::Instant,
     ) -> CoreResult<()> {
-        let by_account = self.limits.account.blocked_for(&account.to_owned(), now);
-        let by_address = from.and_then(|ip| self.limits.address.blocked_for(&ip, now));
+        let account = account.to_owned();
+        let (by_account, by_address) = match from {
+            Some(ip) => {
+                let (a, b) =
+                    self.limits
+                        .account
+                        .blocked_for_both(&account, &self.limits.address, &ip, now);
+                (a, b)
+            }
+            None => (self.limits.account.blocked_for(&account, now), None),
+        };
         match [by_account, by_address].into_iter().flatten().max() {
             Some(retry_after) => Err(CoreError::RateLimited { retry_after }),
             None => Ok(()),

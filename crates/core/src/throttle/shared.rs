@@ -34,6 +34,18 @@ pub trait SharedLimiter: Send + Sync {
     ) -> Result<Option<Duration>, Unavailable>;
     /// Forgets `key`'s spending.
     fn clear(&self, policy: &'static str, key: &str) -> Result<(), Unavailable>;
+
+    /// [`SharedLimiter::peek`] for several keys at once (a store answers them in one round
+    /// trip where it can), in their order.
+    fn peek_all(
+        &self,
+        checks: &[(&'static str, Rate, String)],
+    ) -> Result<Vec<Option<Duration>>, Unavailable> {
+        checks
+            .iter()
+            .map(|(policy, rate, key)| self.peek(policy, *rate, key))
+            .collect()
+    }
 }
 
 /// How a shared limiter is used: the store, and how many instances share it.
@@ -97,6 +109,41 @@ impl<K: Hash + Eq + Clone + Display> Throttle<K> {
         };
         count(self.policy, wait.is_none(), backend);
         wait
+    }
+
+    /// What [`Throttle::blocked_for`] answers for `key` here and for `other_key` under
+    /// `other`, with one round trip to the shared store when both policies live there.
+    pub(crate) fn blocked_for_both<L: Hash + Eq + Clone + Display>(
+        &self,
+        key: &K,
+        other: &Throttle<L>,
+        other_key: &L,
+        now: Instant,
+    ) -> (Option<Duration>, Option<Duration>) {
+        let (Some((store, fallback)), Some((_, other_fallback))) = (&self.shared, &other.shared)
+        else {
+            return (
+                self.blocked_for(key, now),
+                other.blocked_for(other_key, now),
+            );
+        };
+        let checks = [
+            (self.policy, self.rate, key.to_string()),
+            (other.policy, other.rate, other_key.to_string()),
+        ];
+        let (waits, backend) = match store.peek_all(&checks) {
+            Ok(w) if w.len() == 2 => ((w[0], w[1]), "redis"),
+            _ => (
+                (
+                    fallback.blocked_for(key, now),
+                    other_fallback.blocked_for(other_key, now),
+                ),
+                "fallback",
+            ),
+        };
+        count(self.policy, waits.0.is_none(), backend);
+        count(other.policy, waits.1.is_none(), backend);
+        waits
     }
 
     /// Spends one unit of `key`'s budget; the wait when over it.

@@ -301,7 +301,10 @@ impl GroupRepo for Repo<'_> {
             let join = groups::table
                 .filter(groups::active.eq(true))
                 .filter(groups::is_default.eq(true))
-                .select((groups::id, user.get().into_sql::<diesel::sql_types::BigInt>()));
+                .select((
+                    groups::id,
+                    user.get().into_sql::<diesel::sql_types::BigInt>(),
+                ));
             let columns = (group_members::group_id, group_members::user_id);
             match &mut *self.0 {
                 DbConnection::Pg(c) => diesel::insert_into(group_members::table)
