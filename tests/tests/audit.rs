@@ -270,6 +270,38 @@ both_backends! {
         let left = usergate_tests::audit_events(&url);
         assert_eq!(left.len(), 1, "{left:?}");
         assert_eq!(left[0].action, "audit.prune");
+
+        // An import: each user it creates is a `user.create` of the `import` channel, and the
+        // run is one `import.run` with its counts.
+        let csv = usergate_tests::transfer::write(dir.path(), "people.csv", "email,name\nimp1@example.com,One\nimp2@example.com,Two\n");
+        usergate_tests::transfer::import(&url, &[usergate_tests::transfer::path_str(&csv)]).expect("import");
+        let events = usergate_tests::audit_events(&url);
+        let imported: Vec<_> = events.iter().filter(|e| e.dialect == "import").collect();
+        let actions: Vec<&str> = imported.iter().map(|e| e.action.as_str()).collect();
+        assert_eq!(actions, ["user.create", "user.create", "import.run"], "{imported:?}");
+        assert_eq!(imported[2].changes["created"], json!(2));
+        assert!(imported.iter().all(|e| e.actor_type == "cli"));
+
+        // Groups: a SCIM group created with a member, then one added, then the group deleted.
+        let scim = app.scim_key(ADMIN_EMAIL);
+        let user = usergate_tests::transfer::user(&url, "imp1@example.com").id.get().to_string();
+        let other = usergate_tests::transfer::user(&url, "imp2@example.com").id.get().to_string();
+        let r = app.call(Method::POST, "/scim/v2/Groups", Some(&scim), Some(json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Ops", "members": [{"value": user}]
+        }))).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        let group = r.body["id"].as_str().expect("id").to_owned();
+        let add = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": [{"op": "add", "path": "members", "value": [{"value": other}]}]});
+        let r = app.call(Method::PATCH, &format!("/scim/v2/Groups/{group}"), Some(&scim), Some(add)).await;
+        assert!(r.status == 200 || r.status == 204, "{}", r.body);
+        assert_eq!(app.call(Method::DELETE, &format!("/scim/v2/Groups/{group}"), Some(&scim), None).await.status, 204);
+        let events = usergate_tests::audit_events(&url);
+        let on_group: Vec<_> = events.iter().filter(|e| e.target_type.as_deref() == Some("group")).collect();
+        let actions: Vec<&str> = on_group.iter().map(|e| e.action.as_str()).collect();
+        assert_eq!(actions, ["group.create", "group.member_add", "group.delete"], "{on_group:?}");
+        assert_eq!(on_group[0].changes["members"], json!({"added": [user.parse::<i64>().expect("n")]}));
+        assert_eq!(on_group[1].changes["members"], json!({"added": [other.parse::<i64>().expect("n")]}));
         app.stop().await;
     }
 }

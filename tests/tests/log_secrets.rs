@@ -108,7 +108,9 @@ both_backends! {
         let r = form(&app, "/password/reset", &[("email", "ge@example.com"), ("code", &reset), ("password", "reset-secret-password-8"), ("password_confirm", "reset-secret-password-8")]).await;
         assert_eq!(r.status, 200);
         secrets.extend([reset, "reset-secret-password-8".into()]);
-        // The audit table holds none of them either (every event of the scenario, read back).
+        // The audit table holds none of them either (every event of the scenario, read back),
+        // and so no webhook body does: a delivery's body is its event's `resource` and
+        // `changes` (`usergate_core::webhooks::payload`).
         let events = usergate_tests::audit_events(app.db_url());
         app.stop().await;
         assert!(events.len() >= 15, "the scenario was audited: {events:?}");

@@ -43,7 +43,14 @@ impl GroupService {
             email: None,
         };
         let result = self.create_unaudited(actor, new);
-        self.failing(actor, Action::GroupCreate, target, result)
+        audit::failing(
+            &*self.store,
+            &*self.clock,
+            actor,
+            Action::GroupCreate,
+            target,
+            result,
+        )
     }
 
     fn create_unaudited(&self, actor: &Actor, new: NewGroup) -> CoreResult<Group> {
@@ -130,7 +137,14 @@ impl GroupService {
     pub fn update(&self, actor: &Actor, id: GroupId, changes: &GroupChanges) -> CoreResult<Group> {
         let result = self.update_unaudited(actor, id, changes);
         let target = Target::other("group", id.get());
-        self.failing(actor, Action::GroupUpdate, target, result)
+        audit::failing(
+            &*self.store,
+            &*self.clock,
+            actor,
+            Action::GroupUpdate,
+            target,
+            result,
+        )
     }
 
     fn update_unaudited(
@@ -253,23 +267,12 @@ impl GroupService {
             })
         })();
         let target = Target::other("group", id.get());
-        self.failing(actor, Action::GroupDelete, target, result)
-    }
-
-    /// Records the failure of a change (when it failed) and passes its result on.
-    fn failing<T>(
-        &self,
-        actor: &Actor,
-        action: Action,
-        target: Target,
-        result: CoreResult<T>,
-    ) -> CoreResult<T> {
-        let now = self.clock.now();
         audit::failing(
             &*self.store,
+            &*self.clock,
             actor,
-            now,
-            || Event::new(action, target),
+            Action::GroupDelete,
+            target,
             result,
         )
     }

@@ -196,7 +196,14 @@ impl UserService {
                 Ok(after)
             })
         });
-        self.failing(actor, Action::UserPasswordChange, target, result)
+        audit::failing(
+            &*self.store,
+            &*self.clock,
+            actor,
+            Action::UserPasswordChange,
+            target,
+            result,
+        )
     }
 
     /// Checks a code without using it up (the accept and reset pages show an expired or unknown
@@ -251,7 +258,14 @@ impl UserService {
         if sent.is_err() {
             ports::write(&*self.store, |repo| Ok(repo.delete_codes(user.id)?))?;
         }
-        self.failing(actor, Action::UserPasswordReset, Target::user(&user), sent)
+        audit::failing(
+            &*self.store,
+            &*self.clock,
+            actor,
+            Action::UserPasswordReset,
+            Target::user(&user),
+            sent,
+        )
     }
 
     fn store_code(

@@ -73,7 +73,7 @@ impl UserService {
         };
         let target = Target::user_key(&new.owner);
         let result = self.create_credential_unaudited(actor, new, action);
-        self.failing(actor, action, target, result)
+        audit::failing(&*self.store, &*self.clock, actor, action, target, result)
     }
 
     fn create_credential_unaudited(
@@ -165,7 +165,9 @@ impl UserService {
                 Ok(after)
             })
         })();
-        self.failing(
+        audit::failing(
+            &*self.store,
+            &*self.clock,
             actor,
             Action::ApiKeyRevoke,
             Target::other("credential", id),

@@ -197,7 +197,9 @@ impl WebhookService {
                 secret,
             })
         })();
-        self.failing(
+        audit::failing(
+            &*self.store,
+            &*self.clock,
             actor,
             Action::WebhookCreate,
             Target::none_of("webhook"),
@@ -252,7 +254,14 @@ impl WebhookService {
                 Ok(Endpoint::from(&after))
             })
         })();
-        self.failing(actor, Action::WebhookUpdate, target(id), result)
+        audit::failing(
+            &*self.store,
+            &*self.clock,
+            actor,
+            Action::WebhookUpdate,
+            target(id),
+            result,
+        )
     }
 
     /// Deletes an endpoint with its deliveries and attempts. Admins only.
@@ -267,7 +276,14 @@ impl WebhookService {
                 audit::record(repo, actor, event, now)
             })
         })();
-        self.failing(actor, Action::WebhookDelete, target(id), result)
+        audit::failing(
+            &*self.store,
+            &*self.clock,
+            actor,
+            Action::WebhookDelete,
+            target(id),
+            result,
+        )
     }
 
     /// An endpoint's latest tries, newest first (at most 500). Admins only.
@@ -394,22 +410,6 @@ impl WebhookService {
     /// How many deliveries wait, over every endpoint.
     pub fn backlog(&self) -> CoreResult<i64> {
         ports::read(&*self.store, |repo| Ok(repo.backlog()?))
-    }
-
-    fn failing<T>(
-        &self,
-        actor: &Actor,
-        action: Action,
-        t: Target,
-        r: CoreResult<T>,
-    ) -> CoreResult<T> {
-        audit::failing(
-            &*self.store,
-            actor,
-            self.clock.now(),
-            || Event::new(action, t),
-            r,
-        )
     }
 }
 

@@ -356,16 +356,18 @@ pub(crate) fn record_failure(
     }
 }
 
-/// Runs `f`; when it fails, records the failure of `event`.
+/// Passes a change's result on; when it failed, first records the failure of `action` on
+/// `target` (every service's refused changes go through here).
 pub(crate) fn failing<T>(
     store: &dyn UserStore,
+    clock: &dyn crate::ports::Clock,
     actor: &Actor,
-    now: NaiveDateTime,
-    event: impl FnOnce() -> Event,
+    action: Action,
+    target: Target,
     result: Result<T, CoreError>,
 ) -> Result<T, CoreError> {
     if let Err(e) = &result {
-        record_failure(store, actor, event(), e, now);
+        record_failure(store, actor, Event::new(action, target), e, clock.now());
     }
     result
 }

@@ -60,23 +60,12 @@ impl UserService {
             let record = self.record(new)?;
             ports::write(&*self.store, |repo| insert_in(repo, actor, &record))
         })();
-        self.failing(actor, Action::UserCreate, target, result)
-    }
-
-    /// Records the failure of a change (when it failed) and passes its result on.
-    pub(crate) fn failing<T>(
-        &self,
-        actor: &Actor,
-        action: Action,
-        target: Target,
-        result: CoreResult<T>,
-    ) -> CoreResult<T> {
-        let now = self.clock.now();
         audit::failing(
             &*self.store,
+            &*self.clock,
             actor,
-            now,
-            || Event::new(action, target),
+            Action::UserCreate,
+            target,
             result,
         )
     }
@@ -173,7 +162,14 @@ impl UserService {
                 update_in(repo, grant, actor, None, key, &prepared, &no_guard, now)
             })
         })();
-        self.failing(actor, Action::UserUpdate, Target::user_key(key), result)
+        audit::failing(
+            &*self.store,
+            &*self.clock,
+            actor,
+            Action::UserUpdate,
+            Target::user_key(key),
+            result,
+        )
     }
 
     /// Hashes a change's password, before any transaction.
@@ -207,7 +203,9 @@ impl UserService {
     /// every token of the user dies.
     pub fn set_password(&self, actor: &Actor, key: &UserKey, new: &Password) -> CoreResult<()> {
         let result = self.set_password_unaudited(actor, key, new);
-        self.failing(
+        audit::failing(
+            &*self.store,
+            &*self.clock,
             actor,
             Action::UserPasswordChange,
             Target::user_key(key),
@@ -261,7 +259,14 @@ impl UserService {
                 delete_in(repo, grant, actor, key, &no_guard, now).map(drop)
             })
         })();
-        self.failing(actor, Action::UserDelete, Target::user_key(key), result)
+        audit::failing(
+            &*self.store,
+            &*self.clock,
+            actor,
+            Action::UserDelete,
+            Target::user_key(key),
+            result,
+        )
     }
 
     /// Creates the first admin if no admin exists at all (first start). Returns the new user, or
