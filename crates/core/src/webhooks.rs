@@ -184,6 +184,7 @@ impl WebhookService {
                 let stored = repo.insert_endpoint(&record)?;
                 let changes = fields(&stored)
                     .into_iter()
+                    .filter(|(_, v)| !v.is_null())
                     .map(|(k, v)| (k, json!({ "to": v })))
                     .collect();
                 let event = Event::new(Action::WebhookCreate, target(stored.id))
