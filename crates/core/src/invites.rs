@@ -171,7 +171,7 @@ impl UserService {
             other => other,
         };
         let target = Target {
-            email: Some(email.trim().to_owned()),
+            email: Email::parse(email).ok().map(|e| e.as_str().to_owned()),
             ..Target::none_user()
         };
         let result = known.and_then(|_| {

@@ -167,8 +167,12 @@ impl AuthService {
         let Some(creds) = creds else {
             self.failed(&account, from, now);
             let refused = CoreError::Unauthenticated(AuthFailure::BadCredentials);
+            // The address tried, only when it is one: people type passwords into the wrong
+            // field, and the log must never keep one.
             let target = Target {
-                email: Some(email.trim().to_owned()),
+                email: crate::domain::Email::parse(email)
+                    .ok()
+                    .map(|e| e.as_str().to_owned()),
                 ..Target::none_user()
             };
             let actor = Actor::anonymous(origin.clone());

@@ -137,6 +137,11 @@ fn logins_are_events_failed_ones_anonymous() {
         .expect("login");
     let _ = w.core.auth.login("root@example.com", "wrong", &origin());
     let _ = w.core.auth.login("nobody@example.com", "wrong", &origin());
+    // A password typed into the address field is no address: it is not kept.
+    let _ = w
+        .core
+        .auth
+        .login("correct horse battery staple", "x", &origin());
     let logins = events_of(&w, Action::AuthLogin);
     let outcomes: Vec<(&str, &str, Option<&str>)> = logins
         .iter()
@@ -154,8 +159,10 @@ fn logins_are_events_failed_ones_anonymous() {
             ("success", "user", Some("root@example.com")),
             ("failure", "anonymous", Some("root@example.com")),
             ("failure", "anonymous", Some("nobody@example.com")),
+            ("failure", "anonymous", None),
         ]
     );
+    assert!(!format!("{logins:?}").contains("correct horse battery staple"));
 }
 
 #[test]
