@@ -51,8 +51,14 @@ pub async fn authenticate(
         Err(failure) => *failure,
         Ok(credential) => {
             let origin = origin.via(via(credential));
-            let c = credential.clone();
-            let cached = limited(core, move |core| core.auth.authenticate_cached(&c, ip)).await?;
+            // In-process limits: answered here, with no copy of the credential (every
+            // authenticated request passes through here).
+            let cached = if core.auth.limits_are_shared() {
+                let c = credential.clone();
+                limited(core, move |core| core.auth.authenticate_cached(&c, ip)).await?
+            } else {
+                core.auth.authenticate_cached(credential, ip)
+            };
             if let Some(cached) = cached {
                 return cached.map(|p| Actor::user(p, origin));
             }
