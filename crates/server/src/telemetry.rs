@@ -58,20 +58,13 @@ pub async fn log_request(
     let latency_ms = elapsed.as_secs_f64() * 1000.0;
     match result {
         Ok(mut res) => {
-            let route = res
-                .request()
-                .match_pattern()
-                .unwrap_or_else(|| "(unmatched)".to_owned());
+            let pattern = res.request().match_pattern();
             let labels = [
                 ("dialect", dialect.to_owned()),
                 ("method", method.to_string()),
                 (
                     "route",
-                    if res.request().match_pattern().is_some() {
-                        route.clone()
-                    } else {
-                        "unmatched".to_owned()
-                    },
+                    pattern.clone().unwrap_or_else(|| "unmatched".to_owned()),
                 ),
             ];
             metrics::histogram!("http_request_duration_seconds", &labels).record(elapsed);
@@ -79,6 +72,7 @@ pub async fn log_request(
             let mut labels = labels.to_vec();
             labels.push(("status", status));
             metrics::counter!("http_requests_total", &labels).increment(1);
+            let route = pattern.unwrap_or_else(|| "(unmatched)".to_owned());
             tracing::info!(
                 parent: &span,
                 %method,
