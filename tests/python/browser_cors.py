@@ -1,7 +1,7 @@
 """A page on another origin calls usergate from headless Chromium, as a single-page app would.
 
 Usage: python browser_cors.py PAGE_PORT USERGATE_URL PLAN_JSON
-Serves a blank page at http://127.0.0.1:PAGE_PORT/ (another origin than USERGATE_URL), opens it
+Serves a blank page at http://127.0.0.2:PAGE_PORT/ (another origin than USERGATE_URL), opens it
 in Chromium, and for each entry of PLAN_JSON ({"name", "method", "path", "headers", "body"?})
 runs `fetch(USERGATE_URL + path)` from the page: the browser sends its preflight and its Origin
 and lets the page read the answer only if usergate's CORS headers allow it. Prints one JSON
@@ -49,11 +49,11 @@ done(out);
 
 def main():
     port, url, plan = int(sys.argv[1]), sys.argv[2], json.loads(sys.argv[3])
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Page)
+    server = http.server.ThreadingHTTPServer(("127.0.0.2", port), Page)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         with chromium() as d:
-            d.go(f"http://127.0.0.1:{port}/")
+            d.go(f"http://127.0.0.2:{port}/")
             d.wait("the page", lambda: d.script("return document.title") == "app")
             result = d.s("POST", "/execute/async", {"script": FETCH, "args": [url, plan]})
             print(json.dumps(result))

@@ -8,8 +8,11 @@ use awc::http::Method;
 use serde_json::{Value, json};
 use usergate_tests::{ADMIN_EMAIL, TestApp, both_backends, test_python};
 
+/// A port for a page's origin, on 127.0.0.2: the test's page binds it only after the server
+/// started with it in its flags, and on 127.0.0.1 another test's listener or connection could
+/// take it meanwhile.
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
+    std::net::TcpListener::bind("127.0.0.2:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("a free port")
@@ -42,7 +45,7 @@ both_backends! {
     async fn a_page_on_an_allowed_origin_calls_every_dialect(kind) {
         let allowed = free_port();
         let other = std::iter::repeat_with(free_port).find(|p| *p != allowed).expect("another port");
-        let origin = format!("http://127.0.0.1:{allowed}");
+        let origin = format!("http://127.0.0.2:{allowed}");
         let app = TestApp::spawn_with(kind, &["--cors-allow-origin", &origin]).await;
         let (client, secret) = app.domo_client(ADMIN_EMAIL, &["user"]);
         let bearer = |t: String| json!({"Authorization": format!("Bearer {t}")});
@@ -91,11 +94,11 @@ both_backends! {
         // served as always.
         let token = app.admin_token().await;
         let r = app.req(Method::GET, "/api/users", Some(&token))
-            .insert_header(("Origin", format!("http://127.0.0.1:{other}")))
+            .insert_header(("Origin", format!("http://127.0.0.2:{other}")))
             .send().await.expect("get");
         assert!(r.headers().get("access-control-allow-origin").is_none());
         let r = app.req(Method::OPTIONS, "/api/users", None)
-            .insert_header(("Origin", format!("http://127.0.0.1:{other}")))
+            .insert_header(("Origin", format!("http://127.0.0.2:{other}")))
             .insert_header(("Access-Control-Request-Method", "POST"))
             .send().await.expect("preflight");
         assert!(r.headers().get("access-control-allow-origin").is_none(), "{:?}", r.headers());
