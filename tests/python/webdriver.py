@@ -74,6 +74,25 @@ class Driver:
     def type(self, css, text):
         self.s("POST", f"/element/{self.find(css)}/value", {"text": text})
 
+    def screenshot(self, path):
+        """Saves what the window shows as a PNG."""
+        import base64
+        with open(path, "wb") as f:
+            f.write(base64.b64decode(self.s("GET", "/screenshot")))
+
+    def cookies(self):
+        """The cookies of the current page (HttpOnly ones included), by name."""
+        return {c["name"]: c for c in self.s("GET", "/cookie")}
+
+    def value(self, css):
+        return self.s("GET", f"/element/{self.find(css)}/property/value")
+
+    def clear(self, css):
+        self.s("POST", f"/element/{self.find(css)}/clear", {})
+
+    def url(self):
+        return self.s("GET", "/url")
+
     def script(self, source, *args):
         return self.s("POST", "/execute/sync", {"script": source, "args": list(args)})
 

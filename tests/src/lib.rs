@@ -11,6 +11,7 @@ use usergate_server::config::Command;
 use usergate_server::{Cli, Running, ServeArgs};
 use usergate_store::testdb::TestDb;
 
+pub mod console;
 pub mod smtp;
 pub mod transfer;
 

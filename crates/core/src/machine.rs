@@ -15,6 +15,9 @@ use crate::users::{UserService, found};
 pub use crate::domain::KeyDialect;
 pub use crate::ports::{CredentialKind, CredentialRecord, MachineCredential};
 
+/// The scopes a Domo OAuth client may be granted (Domo's own list).
+pub const OAUTH_SCOPES: [&str; 6] = ["account", "audit", "buzz", "dashboard", "data", "user"];
+
 /// What to create.
 #[derive(Debug, Clone)]
 pub struct NewCredential {

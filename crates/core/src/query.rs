@@ -172,6 +172,8 @@ pub enum Cond {
     /// generic dialect's `search`). It means exactly `Any([contains(Name), contains(Email)])`;
     /// a store may answer it from a search index.
     Search(String),
+    /// The user is a member of this group (the console's group filter).
+    InGroup(crate::group::GroupId),
 }
 
 impl Cond {
@@ -199,7 +201,7 @@ impl Cond {
             Cond::Compare(_, _, v) => text(v),
             Cond::In(_, vs) => vs.iter().any(text),
             Cond::Like(_, s) | Cond::Search(s) => s.contains('\0'),
-            Cond::IsNull(_) | Cond::RoleIn(_) | Cond::StatusIn(_) => false,
+            Cond::IsNull(_) | Cond::RoleIn(_) | Cond::StatusIn(_) | Cond::InGroup(_) => false,
         }
     }
 
@@ -311,6 +313,8 @@ pub fn matches(cond: &Cond, user: &User) -> Option<bool> {
         Cond::RoleIn(roles) => Some(roles.contains(&user.role)),
         Cond::StatusIn(statuses) => Some(statuses.contains(&user.status)),
         Cond::Search(term) => matches(&Cond::search_meaning(term), user),
+        // Membership is not part of the user: this reference cannot tell.
+        Cond::InGroup(_) => None,
     }
 }
 

@@ -243,6 +243,7 @@ pub async fn start(args: ServeArgs, signals: bool) -> Result<Running, StartError
     };
     let domo_cors = cors.clone();
     let metrics_core = core.clone();
+    let console_state = crate::console::state(&core, &tokens, &args);
     let server = HttpServer::new(move || {
         App::new()
             // Around the whole router: a preflight is answered before any dialect asks for a
@@ -273,6 +274,11 @@ pub async fn start(args: ServeArgs, signals: bool) -> Result<Running, StartError
             .configure(generic::configure(generic_state.clone()))
             .configure(scim::configure(scim_state.clone()))
             .configure(pages::configure(pages::State { core: core.clone() }))
+            .configure(|cfg| {
+                if let Some(state) = console_state.clone() {
+                    usergate_console::configure(state)(cfg);
+                }
+            })
             .configure(domo::configure(domo_state.clone(), "/domo"))
             // /api/v2 before /api: the email-keyed scope would take every /api path.
             .configure(dreamfactory::configure(dreamfactory::State {

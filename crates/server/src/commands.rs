@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use serde_json::json;
+use usergate_core::machine::OAUTH_SCOPES as DOMO_SCOPES;
 use usergate_core::machine::{
     CredentialKind, KeyDialect, MachineCredential, NewCredential, api_key,
 };
@@ -80,9 +81,6 @@ pub fn operator_core_at(url: &str, policy: PasswordPolicy) -> Result<Core, Start
         None,
     ))
 }
-
-/// The scopes Domo defines.
-const DOMO_SCOPES: [&str; 6] = ["account", "audit", "buzz", "dashboard", "data", "user"];
 
 /// `usergate clients create`: an OAuth client for the Domo dialect; the secret is printed once.
 pub fn clients_create(args: &ClientCreateArgs) -> Result<(), StartError> {

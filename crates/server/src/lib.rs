@@ -5,6 +5,7 @@ pub mod app;
 pub mod audit_log;
 pub mod commands;
 pub mod config;
+pub mod console;
 pub mod metrics;
 pub mod telemetry;
 pub mod transfer;

@@ -10,7 +10,7 @@ use diesel::sql_types::{BigInt, Bool, Nullable, Text, Timestamp};
 use usergate_core::query::{Cond, Direction, Field, Op, Query, Value};
 
 use crate::db::DbConnection;
-use crate::schema::users;
+use crate::schema::{group_members, users};
 
 type Backend = <DbConnection as Connection>::Backend;
 type Expr<ST> = Box<dyn BoxableExpression<users::table, Backend, SqlType = ST>>;
@@ -178,6 +178,16 @@ pub fn predicate(cond: &Cond, engine: Engine) -> Pred {
             .map(|s| -> Pred { Box::new(users::status.eq(s.as_str()).nullable()) })
             .reduce(|a, b| Box::new(a.or(b)))
             .unwrap_or_else(|| constant(false)),
+        // The membership table's primary key (group_id, user_id) answers the subquery.
+        Cond::InGroup(group) => Box::new(
+            users::id
+                .eq_any(
+                    group_members::table
+                        .filter(group_members::group_id.eq(group.get()))
+                        .select(group_members::user_id),
+                )
+                .nullable(),
+        ),
     }
 }
 

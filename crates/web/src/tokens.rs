@@ -7,8 +7,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, Mac};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
+use sha2::Sha256;
 use usergate_core::{AuthFailure, CoreError, UserId};
 
 /// The shortest signing secret accepted from configuration.
@@ -90,6 +92,9 @@ pub enum TokenSetupError {
 pub struct TokenService {
     encoding: EncodingKey,
     decoding: DecodingKey,
+    /// The same secret, keying [`TokenService::tag`] (HMAC-SHA256 with a purpose label, so a
+    /// tag can never be mistaken for a token's signature).
+    mac: Vec<u8>,
 }
 
 impl std::fmt::Debug for TokenService {
@@ -107,6 +112,7 @@ impl TokenService {
         Ok(TokenService {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
+            mac: secret.to_vec(),
         })
     }
 
@@ -152,6 +158,49 @@ impl TokenService {
         let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|e| CoreError::Internal(format!("signing a token: {e}")))?;
         Ok(IssuedToken { token, claims })
+    }
+
+    /// The token `verified` again, with the same id, issue time and credentials version, valid
+    /// for `ttl` more but never past `iat + lifetime` (a session that slides with use and still
+    /// ends: its id is the one logout revokes, whichever of its copies is presented later).
+    pub fn renew(
+        &self,
+        verified: &VerifiedToken,
+        ttl: Duration,
+        lifetime: Duration,
+    ) -> Result<IssuedToken, CoreError> {
+        let claims = Claims {
+            exp: (now_secs() + ttl.as_secs())
+                .min(verified.claims.iat.saturating_add(lifetime.as_secs())),
+            ..verified.claims.clone()
+        };
+        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(|e| CoreError::Internal(format!("signing a token: {e}")))?;
+        Ok(IssuedToken { token, claims })
+    }
+
+    /// A keyed tag of `value` for `purpose` (HMAC-SHA256, base64url): what only this server can
+    /// compute, such as the console's CSRF token of a session.
+    pub fn tag(&self, purpose: &str, value: &str) -> String {
+        URL_SAFE_NO_PAD.encode(self.mac(purpose, value).finalize().into_bytes())
+    }
+
+    /// Whether `tag` is [`TokenService::tag`] of `value` for `purpose` (compared in constant
+    /// time).
+    pub fn check_tag(&self, purpose: &str, value: &str, tag: &str) -> bool {
+        URL_SAFE_NO_PAD
+            .decode(tag)
+            .is_ok_and(|t| self.mac(purpose, value).verify_slice(&t).is_ok())
+    }
+
+    fn mac(&self, purpose: &str, value: &str) -> Hmac<Sha256> {
+        // HMAC takes a key of any length: the error cannot happen.
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.mac)
+            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+        mac.update(purpose.as_bytes());
+        mac.update(&[0]);
+        mac.update(value.as_bytes());
+        mac
     }
 
     /// Verifies a token for `audience`: HS256 only, signature, audience, `exp` with no leeway,
@@ -265,6 +314,35 @@ mod tests {
             s.verify("usergate:other", &t.token),
             Err(AuthFailure::Invalid)
         );
+    }
+
+    #[test]
+    fn renewed_tokens_keep_their_id_and_end_with_their_session() {
+        let s = service();
+        let t = s
+            .issue(AUD, UserId::new(42), 3, Duration::from_secs(60))
+            .expect("issue");
+        let v = s.verify(AUD, &t.token).expect("verify");
+        let r = s
+            .renew(&v, Duration::from_secs(600), Duration::from_secs(120))
+            .expect("renew");
+        assert_eq!(r.claims.jti, t.claims.jti);
+        assert_eq!(r.claims.iat, t.claims.iat);
+        assert_eq!(r.claims.exp, t.claims.iat + 120);
+        assert!(s.verify(AUD, &r.token).is_ok());
+    }
+
+    #[test]
+    fn tags_are_bound_to_their_purpose_and_value() {
+        let s = service();
+        let tag = s.tag("csrf", "session-1");
+        assert!(s.check_tag("csrf", "session-1", &tag));
+        assert!(!s.check_tag("csrf", "session-2", &tag));
+        assert!(!s.check_tag("other", "session-1", &tag));
+        assert!(!s.check_tag("csrf", "session-1", "not base64!"));
+        assert!(!s.check_tag("csrf", "session-1", ""));
+        let other = TokenService::new(&[8u8; 32]).expect("service");
+        assert!(!other.check_tag("csrf", "session-1", &tag));
     }
 
     #[test]

@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use usergate_core::throttle::Rate;
 
 mod audit;
+mod console;
 mod values;
 mod webhooks;
 
@@ -18,6 +19,7 @@ pub use webhooks::{
     WebhookUpdateArgs, WebhooksCommand,
 };
 
+pub use console::ConsoleArgs;
 use usergate_core::webhooks::RetrySchedule;
 pub use values::parse_size;
 use values::{parse_origin, parse_schedule, parse_ttl, parse_ttl_or_zero};
@@ -510,6 +512,9 @@ pub struct ServeArgs {
     /// Mail (invitations, password resets).
     #[command(flatten)]
     pub mail: MailArgs,
+    /// The admin console.
+    #[command(flatten)]
+    pub console: ConsoleArgs,
     /// Password hashes computed at once (default: the number of cores).
     #[arg(long, env = "USERGATE_HASH_CONCURRENCY")]
     pub hash_concurrency: Option<usize>,

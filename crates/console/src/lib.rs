@@ -1,0 +1,170 @@
+//! usergate's admin console at `/console/`: the page where an admin manages users, groups,
+//! machine credentials, webhooks and imports without writing a request, and reads the audit log.
+//!
+//! Like a dialect it is an adapter over core and decides nothing: every page calls core with the
+//! signed-in admin as the actor (channel `console`), and core decides what that admin may do and
+//! records it in the audit log.
+//!
+//! - **Pages** are server-rendered from askama templates (checked at compile time, every value
+//!   escaped), plain forms that work without JavaScript, one stylesheet, no script at all.
+//! - **Sessions** ([`session`]): only active admins sign in, through core's throttled,
+//!   constant-time login. The cookie (`HttpOnly`, `SameSite=Strict`, `Secure` unless
+//!   `--insecure-cookies`, `Path=/console`) holds a token of audience `usergate:console` whose id
+//!   is the session: core checks it like every token, so it dies when its admin is deactivated,
+//!   deleted, changes role or password; logout revokes its id. It slides with use (idle
+//!   timeout) and ends at its absolute lifetime.
+//! - **Forgery**: every change is a POST carrying the session's CSRF token (a keyed tag of the
+//!   session id: another session's token, or none, is refused), and a POST whose `Origin` is
+//!   another site is refused before that.
+//! - **Headers**: a strict Content-Security-Policy (no script, styles from the one sheet),
+//!   `frame-ancestors 'none'`, `no-referrer`, `no-store` on every page (secrets shown once
+//!   are never cached).
+
+mod audit;
+mod credentials;
+mod error;
+mod groups;
+mod session;
+mod user;
+mod users;
+mod view;
+mod webhooks;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{HttpResponse, web};
+use usergate_core::Core;
+use usergate_core::ports::EndpointRecord;
+use usergate_core::webhooks::Sent;
+use usergate_web::TokenService;
+
+pub use error::ConsoleError;
+
+/// The console's own settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Whether the session cookie is marked `Secure` (off only for plain-HTTP development).
+    pub secure_cookies: bool,
+    /// A session ends after this long without a request.
+    pub idle_timeout: Duration,
+    /// A session ends this long after sign-in, used or not.
+    pub lifetime: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            secure_cookies: true,
+            idle_timeout: Duration::from_secs(30 * 60),
+            lifetime: Duration::from_secs(12 * 3600),
+        }
+    }
+}
+
+/// Sends a test message to an endpoint, the way the dispatcher sends deliveries (its signing,
+/// its destination checks, its timeout).
+pub type WebhookTester =
+    Arc<dyn Fn(EndpointRecord) -> Pin<Box<dyn Future<Output = Sent>>> + Send + Sync>;
+
+/// What the console needs.
+#[derive(Clone)]
+pub struct State {
+    /// The core services.
+    pub core: Core,
+    /// The token service (sessions are tokens of audience `usergate:console`).
+    pub tokens: Arc<TokenService>,
+    /// The console's settings.
+    pub settings: Settings,
+    /// Sends webhook test messages.
+    pub tester: WebhookTester,
+}
+
+/// Every path the console serves starts with this.
+pub const PREFIX: &str = "/console";
+
+const STYLESHEET: &str = include_str!("../static/console.css");
+
+/// Mounts the console under `/console`.
+pub fn configure(state: State) -> impl FnOnce(&mut web::ServiceConfig) {
+    move |cfg| {
+        let forms = web::FormConfig::default()
+            .limit(64 * 1024)
+            .error_handler(|_, _| ConsoleError::BadForm.into());
+        let query = web::QueryConfig::default().error_handler(|_, _| ConsoleError::BadForm.into());
+        cfg.service(
+            web::scope(PREFIX)
+                .app_data(web::Data::new(state))
+                .app_data(forms)
+                .app_data(web::PayloadConfig::new(64 * 1024))
+                .app_data(query)
+                .wrap(actix_web::middleware::from_fn(headers))
+                .route("", web::get().to(home))
+                .route("/", web::get().to(home))
+                .route("/console.css", web::get().to(stylesheet))
+                .configure(session::routes)
+                .configure(users::routes)
+                .configure(groups::routes)
+                .configure(credentials::routes)
+                .configure(webhooks::routes)
+                .configure(audit::routes)
+                .default_service(web::to(not_found)),
+        );
+    }
+}
+
+async fn home() -> HttpResponse {
+    view::see_other("/console/users")
+}
+
+async fn not_found() -> Result<HttpResponse, ConsoleError> {
+    Err(ConsoleError::Core(usergate_core::CoreError::NotFound))
+}
+
+async fn stylesheet() -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/css; charset=utf-8"))
+        .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+        .body(STYLESHEET)
+}
+
+/// The headers of every console answer (a page may not be framed, cached, or run a script; it
+/// tells no other site where it was).
+async fn headers(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let mut res = next.call(req).await?;
+    if let Some(cookie) = session::renewal(res.request()) {
+        let already = res
+            .response()
+            .cookies()
+            .any(|c| c.name() == session::COOKIE);
+        if !already {
+            res.response_mut().add_cookie(&cookie)?;
+        }
+    }
+    let h = res.headers_mut();
+    for (name, value) in [
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
+             frame-ancestors 'none'; base-uri 'none'",
+        ),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    ] {
+        h.insert(name, HeaderValue::from_static(value));
+    }
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    Ok(res)
+}
