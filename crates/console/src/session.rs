@@ -162,7 +162,9 @@ fn same_site(req: &HttpRequest) -> Result<(), ConsoleError> {
     if value("sec-fetch-site").is_some_and(|s| s == "cross-site" || s == "same-site") {
         return Err(ConsoleError::Forgery);
     }
-    if let Some(origin) = value("origin") {
+    // The pages' `Referrer-Policy: no-referrer` makes browsers send `Origin: null` with their
+    // own forms: only a named origin can be compared (`Sec-Fetch-Site` above tells the rest).
+    if let Some(origin) = value("origin").filter(|o| *o != "null") {
         let info = req.connection_info();
         let host = origin
             .strip_prefix("http://")

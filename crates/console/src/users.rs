@@ -71,8 +71,10 @@ struct UsersPage {
     groups: Vec<Opt>,
     rows: Vec<Row>,
     total: u64,
+    total_text: String,
     page: u64,
     pages: u64,
+    pages_text: String,
     prev: Option<String>,
     next: Option<String>,
 }
@@ -202,8 +204,10 @@ async fn list(
         groups,
         rows: found.items.iter().map(Row::from).collect(),
         total,
+        total_text: view::thousands(total),
         page,
         pages,
+        pages_text: view::thousands(pages),
         prev: (page > 1).then(|| page_link(&p, page - 1)),
         next: (page < pages).then(|| page_link(&p, page + 1)),
     })

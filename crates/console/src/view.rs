@@ -45,6 +45,19 @@ pub fn when(t: &NaiveDateTime) -> String {
     t.format("%Y-%m-%d %H:%M").to_string()
 }
 
+/// A count with thousands separators (`1,000,000`).
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// An optional time, or a dash.
 pub fn when_opt(t: Option<&NaiveDateTime>) -> String {
     t.map_or_else(|| "–".to_owned(), when)
@@ -117,4 +130,25 @@ pub struct Problem {
     pub title: &'static str,
     /// What happened, in words.
     pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_get_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(1_000_000), "1,000,000");
+        assert_eq!(thousands(12_345_678), "12,345,678");
+    }
+
+    #[test]
+    fn notices_come_from_a_fixed_list() {
+        assert_eq!(notice(Some("saved")), Some("Saved."));
+        assert_eq!(notice(Some("<script>")), None);
+        assert_eq!(notice(None), None);
+    }
 }
