@@ -26,7 +26,7 @@ use usergate_core::{Actor, Channel, Email, PasswordPolicy, UserId};
 
 use crate::StartError;
 use crate::commands::operator_core_at;
-use crate::config::{ExportArgs, ExportFormat, ImportArgs, ImportFormat};
+use crate::config::{ConflictMode, ExportArgs, ExportFormat, ImportArgs, ImportFormat, RoleArg};
 use readers::{Item, check_json, read_csv, read_json_array, read_jsonl};
 use report::{Progress, Report, describe};
 
@@ -44,6 +44,159 @@ pub struct ImportSummary {
     pub report: PathBuf,
 }
 
+/// An import to run: a file, its format and the options that decide what it does (the same
+/// for `usergate import` and the console's import page).
+pub struct Job<'a> {
+    /// The file.
+    pub file: &'a Path,
+    /// Its format.
+    pub format: ImportFormat,
+    /// Check only, write nothing.
+    pub dry_run: bool,
+    /// What a record whose address a user already has does.
+    pub on_conflict: ConflictMode,
+    /// The role of records that name none.
+    pub role: RoleArg,
+    /// Password hashes to join with a DreamFactory or Domo listing.
+    pub hashes: Option<&'a HashMap<String, String>>,
+    /// Records a transaction.
+    pub batch_size: usize,
+}
+
+/// Where an import reports while it runs.
+pub trait Progression {
+    /// The import starts; `earlier` is what an interrupted run of it already did (it resumes
+    /// after that many records).
+    fn started(&mut self, earlier: &Tally) -> Result<(), StartError>;
+    /// A batch was done: the bytes of the file read so far, the batch's counts, its rejections.
+    fn batch(&mut self, bytes: u64, done: &Tally, rejected: &[Rejection])
+    -> Result<(), StartError>;
+}
+
+/// How an import ended.
+#[derive(Debug, Clone)]
+pub struct Ran {
+    /// Counts over the whole import (earlier, interrupted runs of it included).
+    pub tally: Tally,
+    /// It had finished before: nothing was done this time.
+    pub already: bool,
+}
+
+/// Runs an import as `actor` through core's import rules, reporting to `sink`.
+pub fn run(
+    users: &usergate_core::UserService,
+    actor: &Actor,
+    job: &Job<'_>,
+    sink: &mut dyn Progression,
+) -> Result<Ran, StartError> {
+    if !(1..=MAX_BATCH).contains(&job.batch_size) {
+        return Err(StartError::Config(format!(
+            "--batch-size must be between 1 and {MAX_BATCH}"
+        )));
+    }
+    let run = run_key(job)?;
+    if matches!(job.format, ImportFormat::Dreamfactory | ImportFormat::Domo) {
+        // A JSON document cannot be read past a syntax error: find one before writing anything.
+        check_json(job.file)?;
+    }
+    let mut import = Import::start(users, actor, &run, job.on_conflict.into(), job.dry_run)?;
+    let earlier = import.checkpoint().tally;
+    if import.checkpoint().finished {
+        return Ok(Ran {
+            tally: earlier,
+            already: true,
+        });
+    }
+    sink.started(&earlier)?;
+    let role = job.role.into();
+    let skip = earlier.records;
+    let mut seen = 0u64;
+    let mut batch: Vec<Item> = Vec::with_capacity(job.batch_size);
+    let mut flush = |batch: &mut Vec<Item>, bytes: u64| -> Result<(), StartError> {
+        let (done, rejected) = import.batch(std::mem::take(batch))?;
+        sink.batch(bytes, &done, &rejected)
+    };
+    let mut on_item = |item: Item, bytes: u64| -> Result<(), StartError> {
+        seen += 1;
+        if seen <= skip {
+            return Ok(());
+        }
+        let item = match (item, job.hashes) {
+            (Ok(mut record), Some(hashes)) => {
+                record.password_hash = hashes.get(record.user.email.normalized()).cloned();
+                Ok(record)
+            }
+            (item, _) => item,
+        };
+        batch.push(item);
+        if batch.len() >= job.batch_size {
+            flush(&mut batch, bytes)?;
+        }
+        Ok(())
+    };
+    let file = job.file;
+    let end = match job.format {
+        ImportFormat::Csv => read_csv(file, role, &mut on_item)?,
+        ImportFormat::Jsonl => read_jsonl(file, role, &mut on_item)?,
+        ImportFormat::Dreamfactory => {
+            read_json_array(file, Some("resource"), &mut |v, at, bytes| {
+                let email = email_of(&v);
+                let item = usergate_dialect_dreamfactory::convert::import_record(v, role, at)
+                    .map_err(|e| Rejection::from_error(at, email.as_deref(), &e));
+                on_item(item, bytes)
+            })?
+        }
+        ImportFormat::Domo => read_json_array(file, None, &mut |v, at, bytes| {
+            let email = email_of(&v);
+            let item = usergate_dialect_domo::convert::import_record(v, at)
+                .map_err(|e| Rejection::from_error(at, email.as_deref(), &e));
+            on_item(item, bytes)
+        })?,
+    };
+    if !batch.is_empty() {
+        flush(&mut batch, end)?;
+    }
+    Ok(Ran {
+        tally: import.finish()?,
+        already: false,
+    })
+}
+
+/// The CLI's sink: the report file of rejected records and a progress bar.
+struct Terminal<'a> {
+    report_path: &'a Path,
+    report: Option<Report>,
+    progress: Progress,
+    file: &'a Path,
+}
+
+impl Progression for Terminal<'_> {
+    fn started(&mut self, earlier: &Tally) -> Result<(), StartError> {
+        if earlier.records > 0 {
+            eprintln!(
+                "import: resuming after record {} (an earlier run committed {})",
+                earlier.records,
+                describe(earlier)
+            );
+        }
+        self.report = Some(Report::new(self.report_path, earlier.records > 0)?);
+        Ok(())
+    }
+
+    fn batch(
+        &mut self,
+        bytes: u64,
+        done: &Tally,
+        rejected: &[Rejection],
+    ) -> Result<(), StartError> {
+        if let Some(report) = &mut self.report {
+            report.write(rejected)?;
+        }
+        self.progress.update(bytes, done);
+        Ok(())
+    }
+}
+
 /// `usergate import`.
 pub fn import(args: &ImportArgs) -> Result<ImportSummary, StartError> {
     let format = match args.format {
@@ -55,11 +208,6 @@ pub fn import(args: &ImportArgs) -> Result<ImportSummary, StartError> {
             ))
         })?,
     };
-    if !(1..=MAX_BATCH).contains(&args.batch_size) {
-        return Err(StartError::Config(format!(
-            "--batch-size must be between 1 and {MAX_BATCH}"
-        )));
-    }
     let hashes = match &args.hashes {
         Some(_) if matches!(format, ImportFormat::Csv | ImportFormat::Jsonl) => {
             return Err(StartError::Config(
@@ -72,112 +220,58 @@ pub fn import(args: &ImportArgs) -> Result<ImportSummary, StartError> {
     let total = std::fs::metadata(&args.file)
         .map_err(|e| file_error(&args.file, e))?
         .len();
-    let run = run_key(args, format)?;
-    if matches!(format, ImportFormat::Dreamfactory | ImportFormat::Domo) {
-        // A JSON document cannot be read past a syntax error: find one before writing anything.
-        check_json(&args.file)?;
-    }
     let core = operator_core_at(&args.db.url(), PasswordPolicy::default())?;
-    let on_conflict = args.on_conflict.into();
-    let mut import = Import::start(
-        &core.users,
-        &Actor::system(Channel::Import),
-        &run,
-        on_conflict,
-        args.dry_run,
-    )?;
     let report_path = args
         .report
         .clone()
         .unwrap_or_else(|| with_suffix(&args.file, ".rejected.csv"));
-    let earlier = import.checkpoint().tally;
-    if import.checkpoint().finished {
+    let job = Job {
+        file: &args.file,
+        format,
+        dry_run: args.dry_run,
+        on_conflict: args.on_conflict,
+        role: args.role,
+        hashes: hashes.as_ref(),
+        batch_size: args.batch_size,
+    };
+    let mut sink = Terminal {
+        report_path: &report_path,
+        report: None,
+        progress: Progress::new(total, args.dry_run),
+        file: &args.file,
+    };
+    let ran = run(
+        &core.users,
+        &Actor::system(Channel::Import),
+        &job,
+        &mut sink,
+    )?;
+    let tally = ran.tally;
+    if ran.already {
         eprintln!(
             "import: {} was already imported with these options ({}); nothing to do",
             args.file.display(),
-            describe(&earlier)
+            describe(&tally)
         );
         return Ok(ImportSummary {
-            tally: earlier,
+            tally,
             report: report_path,
         });
     }
-    if earlier.records > 0 {
-        eprintln!(
-            "import: resuming after record {} (an earlier run committed {})",
-            earlier.records,
-            describe(&earlier)
-        );
-    }
-    let mut report = Report::new(&report_path, earlier.records > 0)?;
-    let mut progress = Progress::new(total, args.dry_run);
-    let role = args.role.into();
-    let skip = earlier.records;
-    let mut seen = 0u64;
-    let mut batch: Vec<Item> = Vec::with_capacity(args.batch_size);
-    let mut flush = |batch: &mut Vec<Item>, bytes: u64| -> Result<(), StartError> {
-        let (done, rejected) = import.batch(std::mem::take(batch))?;
-        report.write(&rejected)?;
-        progress.update(bytes, &done);
-        Ok(())
-    };
-    let mut on_item = |item: Item, bytes: u64| -> Result<(), StartError> {
-        seen += 1;
-        if seen <= skip {
-            return Ok(());
-        }
-        let item = match (item, &hashes) {
-            (Ok(mut record), Some(hashes)) => {
-                record.password_hash = hashes.get(record.user.email.normalized()).cloned();
-                Ok(record)
-            }
-            (item, _) => item,
-        };
-        batch.push(item);
-        if batch.len() >= args.batch_size {
-            flush(&mut batch, bytes)?;
-        }
-        Ok(())
-    };
-    let end = match format {
-        ImportFormat::Csv => read_csv(&args.file, role, &mut on_item)?,
-        ImportFormat::Jsonl => read_jsonl(&args.file, role, &mut on_item)?,
-        ImportFormat::Dreamfactory => {
-            read_json_array(&args.file, Some("resource"), &mut |v, at, bytes| {
-                let email = email_of(&v);
-                let item = usergate_dialect_dreamfactory::convert::import_record(v, role, at)
-                    .map_err(|e| Rejection::from_error(at, email.as_deref(), &e));
-                on_item(item, bytes)
-            })?
-        }
-        ImportFormat::Domo => read_json_array(&args.file, None, &mut |v, at, bytes| {
-            let email = email_of(&v);
-            let item = usergate_dialect_domo::convert::import_record(v, at)
-                .map_err(|e| Rejection::from_error(at, email.as_deref(), &e));
-            on_item(item, bytes)
-        })?,
-    };
-    if !batch.is_empty() {
-        flush(&mut batch, end)?;
-    }
-    progress.finish();
-    let tally = import.finish()?;
+    sink.progress.finish();
     let verb = if args.dry_run {
         "dry run (nothing written)"
     } else {
         "import"
     };
     let listed = if tally.rejected > 0 {
-        format!(
-            "; rejected records are listed in {}",
-            report.path().display()
-        )
+        format!("; rejected records are listed in {}", report_path.display())
     } else {
         String::new()
     };
     println!(
         "{verb}: {} ({}): {}{listed}",
-        args.file.display(),
+        sink.file.display(),
         format.name(),
         describe(&tally),
     );
@@ -202,13 +296,13 @@ fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
 
 /// The identity of an import: its options and the contents of its files. Running it again
 /// resumes it; any change to the file makes another import.
-fn run_key(args: &ImportArgs, format: ImportFormat) -> Result<String, StartError> {
+fn run_key(job: &Job<'_>) -> Result<String, StartError> {
     let mut digest = Sha256::new();
     digest.update(format!(
         "usergate import v1\n{}\n{:?}\n{:?}\n",
-        format.name(),
-        args.role,
-        args.on_conflict
+        job.format.name(),
+        job.role,
+        job.on_conflict
     ));
     let mut feed = |path: &Path| -> Result<(), StartError> {
         let mut file = File::open(path).map_err(|e| file_error(path, e))?;
@@ -216,9 +310,14 @@ fn run_key(args: &ImportArgs, format: ImportFormat) -> Result<String, StartError
         digest.update(b"\n--\n");
         Ok(())
     };
-    feed(&args.file)?;
-    if let Some(hashes) = &args.hashes {
-        feed(hashes)?;
+    feed(job.file)?;
+    if let Some(hashes) = job.hashes {
+        // The hashes joined, in a stable order: the same file of hashes is the same import.
+        let mut pairs: Vec<_> = hashes.iter().collect();
+        pairs.sort();
+        for (email, hash) in pairs {
+            digest.update(format!("{email}\t{hash}\n"));
+        }
     }
     Ok(digest
         .finalize()

@@ -93,11 +93,6 @@ impl Report {
         }
         out.flush().map_err(|e| file_error(&path, e))
     }
-
-    /// Where the report is.
-    pub(super) fn path(&self) -> &Path {
-        &self.path
-    }
 }
 
 /// A progress bar with rate and ETA on a terminal; elsewhere a plain line every few seconds.
