@@ -77,6 +77,9 @@ class Console:
 def main():
     base, email, password, shots = sys.argv[1:5]
     os.makedirs(shots, exist_ok=True)
+    for old in os.listdir(shots):
+        if old.endswith(".png"):
+            os.remove(os.path.join(shots, old))
     with chromium(window="1280,1000") as d:
         c = Console(d, base, shots)
 
@@ -151,7 +154,7 @@ def main():
         c.shot("user-new")
         c.submit("main form", "Ivy Invitee")
         assert c.notice() == "Created.", c.notice()
-        assert "not set (invited)" in d.text("dl.fields"), d.text("dl.fields")
+        assert "Password\nnot set" in d.text("dl.fields"), d.text("dl.fields")
         link = ask("invite invitee@example.com")
         d.go(link)
         d.wait("the accept page", lambda: d.text("h1") == "Accept your invitation")
@@ -207,10 +210,11 @@ def main():
 
         # Import: a dry run first, then the import.
         c.go("/console/import")
-        if d.find_all("#import-file"):
-            path = ask("import-file")
+        path = ask("import-file")
+        if path:
             d.type("#import-file", path)
             c.submit("#import-form", "Dry run")
+            d.wait("the dry run to finish", lambda: "checked" in d.text("#progress"), timeout=60)
             c.shot("import-dry-run")
             assert "would be imported" in d.text("main"), d.text("main")
             c.submit("#run-import")

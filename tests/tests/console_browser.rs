@@ -30,6 +30,16 @@ fn seed(url: &str, dir: &std::path::Path) {
     assert_eq!(summary.tally.created as usize, SEEDED + 1);
 }
 
+/// Whether `email`'s creation is the admin's, through the console.
+fn by_console_create(events: &[usergate_core::audit::AuditEvent], email: &str) -> bool {
+    events.iter().any(|e| {
+        e.action == "user.create"
+            && e.dialect == "console"
+            && e.target_email.as_deref() == Some(email)
+            && e.actor_email.as_deref() == Some(ADMIN_EMAIL)
+    })
+}
+
 both_backends! {
     async fn an_admin_drives_every_page_in_headless_chromium(kind) {
         let python = test_python();
@@ -93,6 +103,11 @@ both_backends! {
         assert!(transcript.iter().any(|l| l == "console: every step passed"));
         // The invitee accepted on the accept page: the password works.
         app.token("invitee@example.com", "invitee-password-1").await;
+        // The upload's two good records are users now, imported by the admin in the console.
+        for email in ["uploaded1@example.com", "uploaded2@example.com"] {
+            assert_eq!(transfer::user(app.db_url(), email).name.split(' ').next(), Some("Uploaded"));
+            assert!(by_console_create(&audit_events(app.db_url()), email), "{email}: no console user.create");
+        }
         // The signed-out cookie, replayed, opens nothing.
         let old = Session { cookie: said.get("cookie").expect("the cookie").clone() };
         let r = old.get(&app, "/console/users").await;
@@ -103,7 +118,8 @@ both_backends! {
         let needle = said.get("needle").expect("the user's id");
         let by_console: Vec<_> = events.iter().filter(|e| e.dialect == "console" && e.actor_type != "anonymous").collect();
         for (action, target) in [("user.update", Some(needle.as_str())), ("user.deactivate", Some(needle)), ("user.activate", Some(needle)),
-            ("group.create", None), ("group.member_add", None), ("user.create", None), ("api_key.create", None), ("webhook.create", None)] {
+            ("group.create", None), ("group.member_add", None), ("user.create", None), ("api_key.create", None), ("webhook.create", None),
+            ("import.run", None)] {
             assert!(by_console.iter().any(|e| e.action == action && e.outcome == "success"
                 && e.actor_email.as_deref() == Some(ADMIN_EMAIL)
                 && target.is_none_or(|t| e.target_id.as_deref() == Some(t))), "no console {action} event");

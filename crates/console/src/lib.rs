@@ -24,6 +24,7 @@ mod audit;
 mod credentials;
 mod error;
 mod groups;
+mod imports;
 mod session;
 mod user;
 mod users;
@@ -31,6 +32,7 @@ mod view;
 mod webhooks;
 
 use std::future::Future;
+use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
@@ -40,9 +42,11 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{HttpResponse, web};
-use usergate_core::Core;
+use usergate_core::import::Rejection;
 use usergate_core::ports::EndpointRecord;
+use usergate_core::ports::Tally;
 use usergate_core::webhooks::Sent;
+use usergate_core::{Actor, Core};
 use usergate_web::TokenService;
 
 pub use error::ConsoleError;
@@ -56,6 +60,8 @@ pub struct Settings {
     pub idle_timeout: Duration,
     /// A session ends this long after sign-in, used or not.
     pub lifetime: Duration,
+    /// The largest file the import page takes, in bytes.
+    pub upload_limit: u64,
 }
 
 impl Default for Settings {
@@ -64,6 +70,7 @@ impl Default for Settings {
             secure_cookies: true,
             idle_timeout: Duration::from_secs(30 * 60),
             lifetime: Duration::from_secs(12 * 3600),
+            upload_limit: 200 * 1024 * 1024,
         }
     }
 }
@@ -72,6 +79,50 @@ impl Default for Settings {
 /// its destination checks, its timeout).
 pub type WebhookTester =
     Arc<dyn Fn(EndpointRecord) -> Pin<Box<dyn Future<Output = Sent>>> + Send + Sync>;
+
+/// An import the console runs: the uploaded file and the options chosen on the page.
+#[derive(Debug, Clone)]
+pub struct ImportJob {
+    /// The uploaded file.
+    pub file: PathBuf,
+    /// Its name on the admin's machine (its extension tells the format when none is chosen).
+    pub name: String,
+    /// `csv`, `jsonl`, `dreamfactory` or `domo`; none: from the name.
+    pub format: Option<String>,
+    /// `fail`, `skip` or `update`.
+    pub on_conflict: String,
+    /// The role of records that name none.
+    pub role: String,
+    /// Check only.
+    pub dry_run: bool,
+}
+
+/// How an import ended.
+#[derive(Debug, Clone)]
+pub struct ImportRan {
+    /// Counts over the whole import.
+    pub tally: Tally,
+    /// It had finished before (the same file with the same options): nothing was done.
+    pub already: bool,
+}
+
+/// Hears an import's batches as they are done.
+pub trait ImportProgress {
+    /// A batch: bytes of the file read so far, the batch's counts, its rejections.
+    fn batch(&self, bytes: u64, done: &Tally, rejected: &[Rejection]);
+}
+
+/// Runs imports: `usergate import`'s code path, as `actor`.
+pub trait Importer: Send + Sync {
+    /// Runs `job`; the error is the import's own message.
+    fn run(
+        &self,
+        core: &Core,
+        actor: &Actor,
+        job: &ImportJob,
+        progress: &dyn ImportProgress,
+    ) -> Result<ImportRan, String>;
+}
 
 /// What the console needs.
 #[derive(Clone)]
@@ -84,6 +135,8 @@ pub struct State {
     pub settings: Settings,
     /// Sends webhook test messages.
     pub tester: WebhookTester,
+    /// Runs imports.
+    pub importer: Arc<dyn Importer>,
 }
 
 /// Every path the console serves starts with this.
@@ -114,6 +167,7 @@ pub fn configure(state: State) -> impl FnOnce(&mut web::ServiceConfig) {
                 .configure(credentials::routes)
                 .configure(webhooks::routes)
                 .configure(audit::routes)
+                .configure(imports::routes)
                 .default_service(web::to(not_found)),
         );
     }

@@ -135,8 +135,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for Posted<T> {
         let req = req.clone();
         let body = web::Bytes::from_request(&req, payload);
         Box::pin(async move {
-            same_site(&req)?;
-            let admin = signed_in(&req).await?;
+            let admin = signed_in_posting(&req).await?;
             let body = body.await.map_err(|_| ConsoleError::BadForm)?;
             // The token first, before anything the form says is read: a forged form gets the
             // same answer whatever else it holds.
@@ -147,12 +146,25 @@ impl<T: DeserializeOwned + 'static> FromRequest for Posted<T> {
                 .find(|(k, _)| k == "csrf")
                 .map_or("", |(_, v)| v.as_str());
             let state = state(&req)?;
-            if !state.tokens.check_tag(CSRF, &admin.token.claims.jti, token) {
-                return Err(ConsoleError::Forgery);
-            }
+            check_csrf(&state, &admin, token)?;
             let form = serde_urlencoded::from_bytes(&body).map_err(|_| ConsoleError::BadForm)?;
             Ok(Posted(admin, form))
         })
+    }
+}
+
+/// The admin of a POST that no other site sent (the form's token is checked apart).
+pub(crate) async fn signed_in_posting(req: &HttpRequest) -> Result<Admin, ConsoleError> {
+    same_site(req)?;
+    signed_in(req).await
+}
+
+/// Refuses a token that is not this session's.
+pub(crate) fn check_csrf(state: &State, admin: &Admin, token: &str) -> Result<(), ConsoleError> {
+    if state.tokens.check_tag(CSRF, &admin.token.claims.jti, token) {
+        Ok(())
+    } else {
+        Err(ConsoleError::Forgery)
     }
 }
 

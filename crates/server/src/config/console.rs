@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use clap::Args;
 
-use super::values::parse_ttl;
+use super::values::{parse_size, parse_ttl};
 
 /// `serve`'s console settings.
 #[derive(Debug, Clone, Args)]
@@ -22,4 +22,8 @@ pub struct ConsoleArgs {
     /// A console session ends this long after sign-in, however much it is used.
     #[arg(long, env = "USERGATE_CONSOLE_SESSION_LIFETIME", default_value = "12h", value_parser = parse_ttl)]
     pub console_session_lifetime: Duration,
+    /// The largest file the console's import page takes (`200MiB`, `1024MiB`); it is streamed
+    /// to a temporary file, not held in memory.
+    #[arg(long, env = "USERGATE_CONSOLE_UPLOAD_LIMIT", default_value = "200MiB", value_parser = parse_size)]
+    pub console_upload_limit: usize,
 }

@@ -184,9 +184,43 @@ impl AuditRepo for Repo<'_> {
 
     fn append_events(&mut self, events: &[NewAuditEvent]) -> Result<Vec<i64>, RepoError> {
         // Bound parameters per statement stay well under SQLite's and PostgreSQL's limits.
+        // The acting users' addresses, when core did not have them at hand: one read for every
+        // actor of the call (in practice one: an import's admin).
+        let wanted: Vec<i64> = events
+            .iter()
+            .filter(|e| e.actor_email.is_none())
+            .filter_map(|e| e.actor_id.as_deref()?.parse::<i64>().ok())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let emails: std::collections::HashMap<String, String> = if wanted.is_empty() {
+            std::collections::HashMap::new()
+        } else {
+            users::table
+                .filter(users::id.eq_any(&wanted))
+                .select((users::id, users::email))
+                .load::<(i64, String)>(self.0)
+                .db()?
+                .into_iter()
+                .map(|(id, email)| (id.to_string(), email))
+                .collect()
+        };
         let mut ids = Vec::with_capacity(events.len());
         for chunk in events.chunks(500) {
-            let rows: Vec<NewRow<'_>> = chunk.iter().map(NewRow::from).collect();
+            let rows: Vec<NewRow<'_>> = chunk
+                .iter()
+                .map(|e| {
+                    let mut row = NewRow::from(e);
+                    if row.actor_email.is_none() {
+                        row.actor_email = e
+                            .actor_id
+                            .as_deref()
+                            .and_then(|a| emails.get(a))
+                            .map(String::as_str);
+                    }
+                    row
+                })
+                .collect();
             let mut got: Vec<i64> = match &mut *self.0 {
                 DbConnection::Pg(c) => diesel::insert_into(t::table)
                     .values(&rows)
