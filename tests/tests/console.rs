@@ -206,6 +206,16 @@ both_backends! {
         // Every page is HTML with no inline script or style.
         let page = html(&login);
         assert!(!page.contains("<script") && !page.contains("style=") && !page.contains("<style"));
+        assert!(!page.contains("cookie-warning"), "127.0.0.1 keeps a Secure cookie");
+        // Over plain HTTP to another host the browser would drop the cookie: the page says so.
+        let res = usergate_tests::console::client()
+            .get(app.url("/console/login"))
+            .insert_header(("Host", "usergate.example:8080"))
+            .send()
+            .await
+            .expect("login page");
+        let far = usergate_tests::Reply::read(res).await;
+        assert!(html(&far).contains("cookie-warning"), "no warning for plain HTTP to another host");
         app.stop().await;
         // Turned off, it is not there.
         let app = TestApp::spawn_with(kind, &["--console", "false"]).await;

@@ -19,6 +19,33 @@
 //! - **Headers**: a strict Content-Security-Policy (no script, styles from the one sheet),
 //!   `frame-ancestors 'none'`, `no-referrer`, `no-store` on every page (secrets shown once
 //!   are never cached).
+//!
+//! Decisions where the design is silent:
+//! - No script at all, not even the one small vendored script the design allows: every page
+//!   works with plain forms, the users search is a GET form, and the import's progress page
+//!   refreshes itself with `<meta http-equiv="refresh">` while it runs.
+//! - The session is a token, not a row: its id is its session id, logout revokes that id (the
+//!   revocation list every dialect's tokens use), and a renewed cookie keeps the id. Idle
+//!   timeout 30 min, absolute lifetime 12 h (`--console-idle-timeout`,
+//!   `--console-session-lifetime`).
+//! - The CSRF token is an HMAC of the session id under the server key (OWASP's HMAC synchronizer
+//!   token): nothing to store, one token per session, and it dies with the session. Sign-in has
+//!   no session yet: it is protected by `Sec-Fetch-Site`/`Origin` and core's throttles.
+//! - Browsers send `Origin: null` for forms of pages with `Referrer-Policy: no-referrer`; only a
+//!   named origin is compared with the host.
+//! - Users are listed newest first (by id, the primary key: no sort at any size), 50 a page,
+//!   with the exact count the generic dialect also gives.
+//! - Deleting a user asks for the address typed again; deleting a group with members needs a
+//!   box ticked (its members stay users).
+//! - A reset link is offered for active users with a password; an invitation for users without
+//!   one (core refuses it for a user who set a password).
+//! - The webhook test message is sent by the server's dispatcher code (its signing, destination
+//!   checks and timeout) and its answer shown on the page; it is not a delivery and is not
+//!   recorded as one.
+//! - Imports run `usergate import`'s code as the signed-in admin (their events are the admin's
+//!   through the console) with a report of the first 200 rejections on the page; password hashes
+//!   for DreamFactory and Domo listings (`--hashes`) are the CLI's. An upload is a temporary
+//!   file, removed when its import ends or a day later; jobs are per instance.
 
 mod audit;
 mod credentials;

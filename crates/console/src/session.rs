@@ -223,7 +223,26 @@ async fn login_page(req: HttpRequest) -> Result<HttpResponse, ConsoleError> {
     view::render(&Login {
         email: String::new(),
         error: None,
+        cookie_warning: cookie_refused(&req)?,
     })
+}
+
+/// Whether the browser will refuse the `Secure` session cookie: plain HTTP to a host that is
+/// not the machine itself (browsers keep `Secure` cookies from `http://localhost` and
+/// `http://127.0.0.1`, from nowhere else over HTTP). The sign-in page says so, instead of
+/// signing in again and again.
+fn cookie_refused(req: &HttpRequest) -> Result<bool, ConsoleError> {
+    if !state(req)?.settings.secure_cookies {
+        return Ok(false);
+    }
+    let info = req.connection_info();
+    let host = info.host();
+    let name = match host.rsplit_once(':') {
+        Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
+        _ => host,
+    };
+    let local = matches!(name, "localhost" | "127.0.0.1" | "[::1]") || name.ends_with(".localhost");
+    Ok(info.scheme() == "http" && !local)
 }
 
 /// The sign-in form.
@@ -247,12 +266,14 @@ async fn login(
             .login_where(&who, &password, &o, |role| role == Role::Admin)
     })
     .await;
+    let warning = cookie_refused(&req)?;
     let refused = |status, text: &str| {
         view::render_status(
             status,
             &Login {
                 email: email.clone(),
                 error: Some(text.to_owned()),
+                cookie_warning: warning,
             },
         )
     };

@@ -120,6 +120,8 @@ pub struct Login {
     pub email: String,
     /// Why the last attempt failed.
     pub error: Option<String>,
+    /// The browser will refuse the session cookie (plain HTTP, not the local machine).
+    pub cookie_warning: bool,
 }
 
 /// A page that says what went wrong.
