@@ -237,6 +237,19 @@ def main():
         c.submit("form.signout", "Sign in")
         assert "usergate_console" not in d.cookies()
         c.no_alert()
+
+        # A second admin signs in; deactivated through another dialect, the next page sends
+        # the browser back to the sign-in page.
+        second = ask("second-admin")
+        email2, password2 = second.split(" ", 1)
+        d.type("#email", email2)
+        d.type("#password", password2)
+        c.submit("form", "Users")
+        assert ask("deactivate " + email2) == "ok"
+        c.go("/console/users")
+        d.wait("the sign-in page", lambda: d.text("h1") == "Sign in to the console")
+        assert d.url().endswith("/console/login"), d.url()
+        c.shot("session-ended")
     print("console: every step passed", flush=True)
 
 

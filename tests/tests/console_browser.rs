@@ -2,7 +2,8 @@
 //! (`python/browser_console.py`): sign in, find one user among 10,000, edit, deactivate,
 //! groups, an invitation caught by the SMTP receiver and accepted, an API key made in the
 //! console and used against `/v1/users`, a webhook and its test message, the audit log, an
-//! import with its dry run, sign out. Screenshots of every page land in
+//! import with its dry run, sign out, and a second admin's session ending when another
+//! dialect deactivates them. Screenshots of every page land in
 //! `target/console-screenshots/<backend>/`.
 
 use std::io::{BufRead, BufReader, Write};
@@ -14,6 +15,10 @@ use usergate_tests::smtp::SmtpSink;
 use usergate_tests::{
     ADMIN_EMAIL, ADMIN_PASSWORD, TestApp, audit_events, both_backends, test_python, transfer,
 };
+
+/// The admin whose session ends while the browser holds it.
+const SECOND: &str = "second.admin@example.com";
+const SECOND_PASSWORD: &str = "second admin password 1";
 
 /// Users seeded before the browser starts.
 const SEEDED: usize = 10_000;
@@ -88,6 +93,20 @@ both_backends! {
                         "ok".to_owned()
                     }
                     ("import-file", _) => transfer::path_str(&upload).to_owned(),
+                    ("second-admin", _) => {
+                        let t = app.admin_token().await;
+                        app.create_admin(&t, SECOND, SECOND_PASSWORD).await;
+                        format!("{SECOND} {SECOND_PASSWORD}")
+                    }
+                    ("deactivate", email) => {
+                        // Through the email-keyed dialect, while the browser holds a session.
+                        let t = app.admin_token().await;
+                        let r = app
+                            .call(Method::PUT, &format!("/api/users/{email}"), Some(&t), Some(serde_json::json!({"status": "Inactive"})))
+                            .await;
+                        assert_eq!(r.status, 204, "{}", r.body);
+                        "ok".to_owned()
+                    }
                     other => panic!("unknown question {other:?}"),
                 }
             } else {
