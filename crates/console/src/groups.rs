@@ -118,6 +118,18 @@ async fn list(
     })
 }
 
+/// The groups a select offers (the first 500 by id; a larger set is found on the groups page).
+pub(crate) fn choices(
+    core: &usergate_core::Core,
+    actor: &usergate_core::Actor,
+) -> Result<Vec<Group>, CoreError> {
+    let first = Page {
+        limit: 500,
+        offset: 0,
+    };
+    Ok(core.groups.list(actor, first)?.0)
+}
+
 fn group_id(raw: &str) -> Result<GroupId, ConsoleError> {
     raw.parse::<i64>()
         .map(GroupId::new)

@@ -11,8 +11,8 @@ use usergate_core::group::{GroupId, GroupRef};
 use usergate_core::machine::CredentialKind;
 use usergate_core::ports::{AuditFilter, Cursor};
 use usergate_core::{
-    Actor, BatchMode, Coarse, CoreError, Email, LoginName, Page, Patch, Role, Status, User,
-    UserChanges, UserId, UserKey,
+    Actor, BatchMode, Coarse, CoreError, Email, LoginName, Patch, Role, Status, User, UserChanges,
+    UserId, UserKey,
 };
 use usergate_web::blocking;
 
@@ -135,16 +135,7 @@ async fn show(
             .groups_of(&actor, &[id])?
             .remove(&id)
             .unwrap_or_default();
-        let all_groups = core
-            .groups
-            .list(
-                &actor,
-                Page {
-                    limit: 500,
-                    offset: 0,
-                },
-            )?
-            .0;
+        let all_groups = crate::groups::choices(&core, &actor)?;
         let mut credentials = Vec::new();
         for kind in [CredentialKind::ApiKey, CredentialKind::OAuthClient] {
             credentials.extend(
@@ -441,11 +432,7 @@ async fn join(
     id: web::Path<String>,
     Posted(admin, form): Posted<GroupForm>,
 ) -> Result<HttpResponse, ConsoleError> {
-    let id = user_id(&id)?;
-    let (core, actor) = (state.core.clone(), admin.actor);
-    let group = GroupId::new(form.group);
-    blocking(move || core.groups.add_member(&actor, group, id)).await?;
-    Ok(back(id, "group_added"))
+    membership(&state, &id, admin.actor, form, true).await
 }
 
 async fn leave(
@@ -453,11 +440,28 @@ async fn leave(
     id: web::Path<String>,
     Posted(admin, form): Posted<GroupForm>,
 ) -> Result<HttpResponse, ConsoleError> {
-    let id = user_id(&id)?;
-    let (core, actor) = (state.core.clone(), admin.actor);
-    let group = GroupId::new(form.group);
-    blocking(move || core.groups.remove_member(&actor, group, id)).await?;
-    Ok(back(id, "group_removed"))
+    membership(&state, &id, admin.actor, form, false).await
+}
+
+/// Adds the user to a group (`join`), or removes them from it.
+async fn membership(
+    state: &State,
+    id: &str,
+    actor: Actor,
+    form: GroupForm,
+    join: bool,
+) -> Result<HttpResponse, ConsoleError> {
+    let id = user_id(id)?;
+    let (core, group) = (state.core.clone(), GroupId::new(form.group));
+    blocking(move || {
+        if join {
+            core.groups.add_member(&actor, group, id)
+        } else {
+            core.groups.remove_member(&actor, group, id)
+        }
+    })
+    .await?;
+    Ok(back(id, if join { "group_added" } else { "group_removed" }))
 }
 
 /// The delete form: the address typed again.

@@ -168,16 +168,7 @@ async fn list(
     let (core, actor) = (state.core.clone(), admin.actor.clone());
     let (found, groups) = blocking(move || {
         let found = core.users.query(&actor, &query)?;
-        let groups = core
-            .groups
-            .list(
-                &actor,
-                Page {
-                    limit: 500,
-                    offset: 0,
-                },
-            )?
-            .0;
+        let groups = crate::groups::choices(&core, &actor)?;
         Ok((found, groups))
     })
     .await?;
