@@ -53,6 +53,18 @@ impl Session {
         session.unwrap_or_else(|| panic!("sign-in of {email}: {} {}", reply.status, reply.body))
     }
 
+    /// The session as the browser holds it after `reply` (a renewed cookie replaces the old).
+    pub fn renewed(&self, reply: &Reply) -> Session {
+        let cookie = reply
+            .headers
+            .get_all("set-cookie")
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|c| c.split(';').next()?.strip_prefix("usergate_console="))
+            .filter(|v| !v.is_empty())
+            .map_or_else(|| self.cookie.clone(), str::to_owned);
+        Session { cookie }
+    }
+
     /// A GET of a console page.
     pub async fn get(&self, app: &TestApp, path: &str) -> Reply {
         let res = client()

@@ -481,7 +481,8 @@ async fn delete(
         let key = UserKey::Id(id);
         let user = core.users.get(&actor, &key)?;
         // The address typed again, as the page asks: a slip of the mouse deletes no one.
-        if Email::parse(form.confirm.trim()).ok().as_ref() != Some(&user.email) {
+        let typed = Email::parse(form.confirm.trim()).ok();
+        if typed.as_ref().map(Email::normalized) != Some(user.email.normalized()) {
             return Ok(false);
         }
         core.users.delete(&actor, &key).map(|()| true)

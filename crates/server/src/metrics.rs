@@ -33,6 +33,8 @@ pub fn dialect_of(path: &str) -> &'static str {
         "scim"
     } else if under("/api") {
         "email_keyed"
+    } else if under("/console") {
+        "console"
     } else {
         "server"
     }
@@ -177,6 +179,8 @@ mod tests {
             ("/v1/users", "generic"),
             ("/scim/v2/Users", "scim"),
             ("/healthz", "server"),
+            ("/console/users/7", "console"),
+            ("/consoles", "server"),
         ] {
             assert_eq!(dialect_of(path), d, "{path}");
         }
