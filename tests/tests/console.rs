@@ -222,4 +222,24 @@ both_backends! {
         assert_eq!(app.call(Method::GET, "/console/login", None, None).await.status, 404);
         app.stop().await;
     }
+
+    async fn sign_in_is_throttled_like_every_login(kind) {
+        let app = TestApp::spawn_with(kind, &["--insecure-cookies", "--login-throttle", "3/60s"]).await;
+        for _ in 0..3 {
+            let (reply, _) = sign_in(&app, ADMIN_EMAIL, "wrong password 1").await;
+            assert_eq!(reply.status, 401);
+        }
+        // The account waits now, even with the right password; the page says for how long.
+        let (reply, session) = sign_in(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        assert_eq!(reply.status, 429);
+        assert!(session.is_none());
+        assert!(html(&reply).contains("Too many failed attempts"), "{}", html(&reply));
+        // Each refused sign-in is an auth.login failure through the console.
+        let failures = audit_events(app.db_url())
+            .into_iter()
+            .filter(|e| e.action == "auth.login" && e.outcome == "failure" && e.dialect == "console")
+            .count();
+        assert_eq!(failures, 3);
+        app.stop().await;
+    }
 }

@@ -7,7 +7,7 @@
 //!
 //! - **Pages** are server-rendered from askama templates (checked at compile time, every value
 //!   escaped), plain forms that work without JavaScript, one stylesheet, no script at all.
-//! - **Sessions** ([`session`]): only active admins sign in, through core's throttled,
+//! - **Sessions** (`session.rs`): only active admins sign in, through core's throttled,
 //!   constant-time login. The cookie (`HttpOnly`, `SameSite=Strict`, `Secure` unless
 //!   `--insecure-cookies`, `Path=/console`) holds a token of audience `usergate:console` whose id
 //!   is the session: core checks it like every token, so it dies when its admin is deactivated,
