@@ -224,4 +224,65 @@ both_backends! {
         assert!(started.elapsed() >= std::time::Duration::from_secs(6), "it ended early");
         app.stop().await;
     }
+
+    async fn uploads_are_bounded_and_need_the_token(kind) {
+        let app = TestApp::spawn_with(kind, &["--insecure-cookies", "--console-upload-limit", "1KiB"]).await;
+        let admin = Session::of(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        let token = admin.csrf(&app, "/console/import").await;
+        let upload = |csrf: &str, file: &str| {
+            let mut body = String::new();
+            for (name, value) in [("csrf", csrf), ("format", "csv"), ("on_conflict", "fail"), ("role", "user")] {
+                body.push_str(&format!("--XyZ\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"));
+            }
+            body.push_str(&format!("--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"u.csv\"\r\nContent-Type: text/csv\r\n\r\n{file}\r\n--XyZ--\r\n"));
+            body
+        };
+        let send = |body: String| {
+            usergate_tests::console::client()
+                .post(app.url("/console/import"))
+                .insert_header(("Cookie", format!("usergate_console={}", admin.cookie)))
+                .insert_header(("Content-Type", "multipart/form-data; boundary=XyZ"))
+                .send_body(body)
+        };
+        let small = "email,name\nup@example.com,Up\n";
+        // Without the session's token: refused before the file is read.
+        let r = usergate_tests::Reply::read(send(upload("forged", small)).await.expect("post")).await;
+        assert_eq!(r.status, 403);
+        // Over the limit: refused, with the limit named.
+        let big = format!("email,name\n{}", "x@example.com,X\n".repeat(100));
+        let r = usergate_tests::Reply::read(send(upload(&token, &big)).await.expect("post")).await;
+        assert_eq!(r.status, 400);
+        assert!(html(&r).contains("upload limit"), "{}", html(&r));
+        // Within it: a dry run, then nothing is written until the import.
+        let r = usergate_tests::Reply::read(send(upload(&token, small)).await.expect("post")).await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        let job = r.header("location").expect("job").to_owned();
+        let mut page = String::new();
+        for _ in 0..100 {
+            page = html(&admin.get(&app, &job).await);
+            if page.contains("<strong>checked</strong>") {
+                break;
+            }
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert!(page.contains("Would be imported"), "{page}");
+        assert_eq!(app.login("up@example.com", PW).await.status, 401);
+        let r = admin.post(&app, &format!("{job}/run"), &[("csrf", &token)]).await;
+        assert_eq!(r.status, 303);
+        for _ in 0..100 {
+            page = html(&admin.get(&app, &job).await);
+            if page.contains("<strong>finished</strong>") {
+                break;
+            }
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert!(page.contains("<strong>finished</strong>"), "{page}");
+        assert_eq!(transfer::user(app.db_url(), "up@example.com").name, "Up");
+        // Another admin cannot see this admin's job.
+        let t = app.admin_token().await;
+        app.create_admin(&t, "other.admin@example.com", PW).await;
+        let other = Session::of(&app, "other.admin@example.com", PW).await;
+        assert_eq!(other.get(&app, &job).await.status, 404);
+        app.stop().await;
+    }
 }

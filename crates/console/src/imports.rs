@@ -237,9 +237,10 @@ async fn upload(
             .prefix("usergate-import-")
             .tempfile()
             .map_err(|e| CoreError::Internal(format!("a temporary file for an upload: {e}")))?;
-        let (file, path) = tmp.into_parts();
-        let mut out = std::io::BufWriter::new(file);
+        let (mut file, path) = tmp.into_parts();
         let mut size = 0u64;
+        let mut pending: Vec<u8> = Vec::with_capacity(WRITE_AT);
+        // Written a megabyte at a time on the blocking pool: the disk never holds up a worker.
         while let Some(chunk) = field.try_next().await.map_err(|_| ConsoleError::BadForm)? {
             size += chunk.len() as u64;
             if size > state.settings.upload_limit {
@@ -248,11 +249,13 @@ async fn upload(
                     megabytes(state.settings.upload_limit)
                 )));
             }
-            out.write_all(&chunk)
-                .map_err(|e| CoreError::Internal(format!("writing an upload: {e}")))?;
+            pending.extend_from_slice(&chunk);
+            if pending.len() >= WRITE_AT {
+                (file, pending) = write(file, pending).await?;
+            }
         }
-        out.flush()
-            .map_err(|e| CoreError::Internal(format!("writing an upload: {e}")))?;
+        (file, _) = write(file, pending).await?;
+        drop(file);
         stored = Some((path, filename, size));
     }
     session::check_csrf(
@@ -284,6 +287,23 @@ async fn upload(
     let id = jobs.add(job)?;
     start(&state, &jobs, &id, admin.actor, true)?;
     Ok(view::see_other(&format!("/console/import/{id}")))
+}
+
+/// How much of an upload is gathered before it is written.
+const WRITE_AT: usize = 1 << 20;
+
+/// Appends `bytes` to `file` on the blocking pool; the file and the emptied buffer come back.
+async fn write(
+    mut file: std::fs::File,
+    mut bytes: Vec<u8>,
+) -> Result<(std::fs::File, Vec<u8>), ConsoleError> {
+    Ok(usergate_web::blocking(move || {
+        file.write_all(&bytes)
+            .map_err(|e| CoreError::Internal(format!("writing an upload: {e}")))?;
+        bytes.clear();
+        Ok((file, bytes))
+    })
+    .await?)
 }
 
 /// Relays an import's batches to its job.
