@@ -313,12 +313,7 @@ impl ImportProgress for Relay {
     fn batch(&self, bytes: u64, done: &Tally, rejected: &[Rejection]) {
         let mut job = lock(&self.0);
         job.bytes = bytes;
-        let t = &mut job.tally;
-        t.records += done.records;
-        t.created += done.created;
-        t.updated += done.updated;
-        t.skipped += done.skipped;
-        t.rejected += done.rejected;
+        job.tally.add(done);
         let room = SHOWN.saturating_sub(job.rejections.len());
         job.rejections.extend(rejected.iter().take(room).cloned());
     }

@@ -105,12 +105,16 @@ pub struct Pairs(pub Vec<(String, String)>);
 
 impl Pairs {
     /// The first value of `name`, or empty.
-    pub fn one(&self, name: &str) -> String {
+    pub fn get(&self, name: &str) -> &str {
         self.0
             .iter()
             .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
+            .map_or("", |(_, v)| v.as_str())
+    }
+
+    /// [`Pairs::get`], owned.
+    pub fn one(&self, name: &str) -> String {
+        self.get(name).to_owned()
     }
 
     /// Every value of `name`.
@@ -140,14 +144,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for Posted<T> {
             let body = body.await.map_err(|_| ConsoleError::BadForm)?;
             // The token first, before anything the form says is read: a forged form gets the
             // same answer whatever else it holds.
-            let Pairs(pairs) =
+            let pairs: Pairs =
                 serde_urlencoded::from_bytes(&body).map_err(|_| ConsoleError::Forgery)?;
-            let token = pairs
-                .iter()
-                .find(|(k, _)| k == "csrf")
-                .map_or("", |(_, v)| v.as_str());
-            let state = state(&req)?;
-            check_csrf(&state, &admin, token)?;
+            check_csrf(&*state(&req)?, &admin, pairs.get("csrf"))?;
             let form = serde_urlencoded::from_bytes(&body).map_err(|_| ConsoleError::BadForm)?;
             Ok(Posted(admin, form))
         })
