@@ -25,6 +25,7 @@ RESULTS=bench/results
 PASSWORD="bench password 01"
 mkdir -p "$WORK" "$RESULTS"
 . bench/lib.sh
+. bench/serve.sh
 # The search term: a word in the names of 1% of the users.
 TERM=$(group_word 42)
 
@@ -43,15 +44,6 @@ CORES=$(nproc)
 HASH=$("$CEILING" hash "$PASSWORD")
 
 rss_kb() { awk "/^$2:/ {print \$2}" "/proc/$1/status"; }
-
-# wrk_row LABEL METHOD PATH [BODY]: one measured row; prints "rps p50 p99 errors requests".
-wrk_row() {
-  local method=$1 path=$2 body=${3:-}
-  WRK_METHOD=$method WRK_PATH=$path WRK_BODY=$body WRK_HEADER=${AUTH:-} WRK_USERS=$N \
-  WRK_TAG="r$RANDOM$RANDOM" \
-    wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s -s bench/wrk/request.lua \
-      "http://127.0.0.1:$PORT" 2>&1 | awk '/^RESULT/ {print $2, $3, $4, $5, $6}'
-}
 
 TABLE=$WORK/rows.md
 : >"$TABLE"
@@ -79,50 +71,10 @@ row() {
     | tee -a "$TABLE"
 }
 
-serve() { # URL: starts usergate, sets PID and READY_MS
-  local t0; t0=$(date +%s%N)
-  "$BIN" serve --database-url "$1" --listen "127.0.0.1:$PORT" --log-format json \
-    --anon-rate-limit 100000000/1s --login-throttle 100000000/1s \
-    --login-throttle-address 100000000/1s >"$WORK/serve.log" 2>&1 &
-  PID=$!
-  PEAK_ANON=0
-  for _ in $(seq 1 300); do
-    curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break
-    sleep 0.01
-  done
-  READY_MS=$(( ($(date +%s%N) - t0) / 1000000 ))
-}
-
-stop() { kill -INT "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; }
-PID=""
-trap '[ -z "$PID" ] || kill "$PID" 2>/dev/null || true' EXIT
-
 if curl -s -o /dev/null "http://127.0.0.1:$PORT/healthz"; then
   echo "something already listens on port $PORT: stop it or set PORT" >&2
   exit 1
 fi
-
-# Requests queued when wrk stops still run: before each row, wait until a database round trip
-# (/readyz) is quick again.
-settle() {
-  for _ in $(seq 1 120); do
-    local t; t=$(curl -s -o /dev/null -w '%{time_total}' "http://127.0.0.1:$PORT/readyz")
-    awk -v t="$t" 'BEGIN { exit !(t < 0.02) }' && return
-    sleep 0.5
-  done
-}
-
-# Logins queued when wrk stops still run: wait until one login is quick again (the hashing
-# pool is idle) before the next row.
-drain() {
-  for _ in $(seq 1 120); do
-    local t; t=$(curl -s -o /dev/null -w '%{time_total}' "http://127.0.0.1:$PORT/api/auth/token" \
-      -H 'Content-Type: application/json' -d "{\"email\":\"user1@bench.example\",\"password\":\"$PASSWORD\"}")
-    awk -v t="$t" 'BEGIN { exit !(t < 0.25) }' && break
-    sleep 0.5
-  done
-  sleep 1
-}
 
 json_field() { python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
 
