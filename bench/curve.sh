@@ -98,7 +98,10 @@ cells = {}
 for line in open(rows):
     b, i, n, rps, p50, p99, errs = line.strip().split("|")
     bad = "" if errs.startswith("0/") else f", {errs} failed"
-    cells[(b, int(i), n)] = f"{float(rps):,.0f} ({p50} / {p99}){bad}"
+    if float(rps) == 0:
+        cells[(b, int(i), n)] = "none within wrk's 10 s timeout"
+    else:
+        cells[(b, int(i), n)] = f"{float(rps):,.0f} ({p50} / {p99}){bad}"
 for b in dict.fromkeys(k[0] for k in cells):
     print()
     print(f"| {b} | " + " | ".join(f"{int(n):,} users" for n in sizes) + " |")

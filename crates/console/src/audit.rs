@@ -149,21 +149,17 @@ async fn list(
         .flatten()
         .map(|before| {
             let before = before.to_string();
-            let pairs: Vec<(&str, &str)> = [
-                ("actor", p.actor.as_deref()),
-                ("target", p.target.as_deref()),
-                ("action", p.action.as_deref()),
-                ("outcome", p.outcome.as_deref()),
-                ("since", p.since.as_deref()),
-                ("until", p.until.as_deref()),
-                ("before", Some(before.as_str())),
-            ]
-            .into_iter()
-            .filter_map(|(k, v)| v.filter(|v| !v.is_empty()).map(|v| (k, v)))
-            .collect();
-            format!(
-                "/console/audit?{}",
-                serde_urlencoded::to_string(pairs).unwrap_or_default()
+            view::link(
+                "/console/audit",
+                &[
+                    ("actor", p.actor.as_deref()),
+                    ("target", p.target.as_deref()),
+                    ("action", p.action.as_deref()),
+                    ("outcome", p.outcome.as_deref()),
+                    ("since", p.since.as_deref()),
+                    ("until", p.until.as_deref()),
+                    ("before", Some(before.as_str())),
+                ],
             )
         });
     view::render(&AuditPage {

@@ -186,9 +186,9 @@ async fn show(
         updated: when(&user.updated_at),
         last_login: when_opt(user.last_login_at.as_ref()),
         fields: fields(&user),
-        owner_link: format!(
-            "/console/credentials?{}",
-            serde_urlencoded::to_string([("owner", user.email.as_str())]).unwrap_or_default()
+        owner_link: view::link(
+            "/console/credentials",
+            &[("owner", Some(user.email.as_str()))],
         ),
         roles: role_opts(None, user.role.as_str()),
         statuses: Status::ALL

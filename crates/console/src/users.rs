@@ -131,20 +131,15 @@ fn filter(p: &ListParams) -> Result<Option<Cond>, ConsoleError> {
 /// The link to page `page` of the same search.
 fn page_link(p: &ListParams, page: u64) -> String {
     let page = page.to_string();
-    let pairs = [
-        ("q", p.q.as_deref()),
-        ("role", p.role.as_deref()),
-        ("status", p.status.as_deref()),
-        ("group", p.group.as_deref()),
-        ("page", Some(page.as_str())),
-    ];
-    let pairs: Vec<(&str, &str)> = pairs
-        .into_iter()
-        .filter_map(|(k, v)| v.filter(|v| !v.is_empty()).map(|v| (k, v)))
-        .collect();
-    format!(
-        "/console/users?{}",
-        serde_urlencoded::to_string(pairs).unwrap_or_default()
+    view::link(
+        "/console/users",
+        &[
+            ("q", p.q.as_deref()),
+            ("role", p.role.as_deref()),
+            ("status", p.status.as_deref()),
+            ("group", p.group.as_deref()),
+            ("page", Some(page.as_str())),
+        ],
     )
 }
 

@@ -84,6 +84,18 @@ pub fn notice(done: Option<&str>) -> Option<&'static str> {
     })
 }
 
+/// `path?query` with the pairs that have a value (a page link that keeps a search's filters).
+pub fn link(path: &str, pairs: &[(&str, Option<&str>)]) -> String {
+    let kept: Vec<(&str, &str)> = pairs
+        .iter()
+        .filter_map(|(k, v)| v.filter(|v| !v.is_empty()).map(|v| (*k, v)))
+        .collect();
+    match serde_urlencoded::to_string(kept) {
+        Ok(query) if !query.is_empty() => format!("{path}?{query}"),
+        _ => path.to_owned(),
+    }
+}
+
 /// Renders a page with 200.
 pub fn render(page: &impl Template) -> Result<HttpResponse, ConsoleError> {
     render_status(StatusCode::OK, page)
@@ -145,6 +157,23 @@ mod tests {
         assert_eq!(thousands(1000), "1,000");
         assert_eq!(thousands(1_000_000), "1,000,000");
         assert_eq!(thousands(12_345_678), "12,345,678");
+    }
+
+    #[test]
+    fn links_keep_what_has_a_value() {
+        assert_eq!(
+            link(
+                "/console/users",
+                &[
+                    ("q", Some("a b&c")),
+                    ("role", None),
+                    ("status", Some("")),
+                    ("page", Some("2"))
+                ]
+            ),
+            "/console/users?q=a+b%26c&page=2"
+        );
+        assert_eq!(link("/console/users", &[("q", None)]), "/console/users");
     }
 
     #[test]
