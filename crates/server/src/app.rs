@@ -351,6 +351,9 @@ pub async fn start(args: ServeArgs, signals: bool) -> Result<Running, StartError
         ));
     }
     tracing::info!(%addr, backend = store.kind(), "usergate is listening");
+    if args.console.enabled {
+        tracing::info!(url = %format!("http://{addr}/console/"), "the admin console");
+    }
     Ok(Running {
         addr,
         domo_addr,
