@@ -85,17 +85,30 @@ impl Jobs {
             .ok_or(ConsoleError::Core(CoreError::NotFound))
     }
 
-    fn running(&self) -> usize {
-        lock(&self.0)
+    /// Refused while [`RUNNING`] imports run (checked before an upload is read, and again when
+    /// its job is added, under the same lock as the insert).
+    fn room(all: &HashMap<String, Arc<Mutex<Job>>>) -> Result<(), ConsoleError> {
+        let running = all
             .values()
             .filter(|j| matches!(lock(j).phase, Phase::Checking | Phase::Importing))
-            .count()
+            .count();
+        if running >= RUNNING {
+            return Err(ConsoleError::Input(
+                "Two imports are running already: wait for one to finish.".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    fn check_room(&self) -> Result<(), ConsoleError> {
+        Self::room(&lock(&self.0))
     }
 
     fn add(&self, job: Job) -> Result<String, ConsoleError> {
         let id = usergate_web::tokens::random_token(12)
             .map_err(|e| CoreError::Internal(e.to_string()))?;
         let mut all = lock(&self.0);
+        Self::room(&all)?;
         all.retain(|_, j| lock(j).started.elapsed() < KEEP);
         all.insert(id.clone(), Arc::new(Mutex::new(job)));
         Ok(id)
@@ -203,11 +216,7 @@ async fn upload(
 ) -> Result<HttpResponse, ConsoleError> {
     let admin = session::signed_in_posting(&req).await?;
     let owner = owner(&admin.actor)?;
-    if jobs.running() >= RUNNING {
-        return Err(ConsoleError::Input(
-            "Two imports are running already: wait for one to finish.".into(),
-        ));
-    }
+    jobs.check_room()?;
     let mut fields: HashMap<String, String> = HashMap::new();
     let mut stored: Option<(tempfile::TempPath, String, u64)> = None;
     while let Some(mut field) = payload

@@ -3,7 +3,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::Payload;
@@ -78,8 +78,7 @@ async fn signed_in(req: &HttpRequest) -> Result<Admin, ConsoleError> {
     }
     // Slide the idle timeout: a page at least a second into the window renews the cookie (same
     // session id), so the session ends `idle_timeout` after the last request, or at its lifetime.
-    let left = token.claims.exp.saturating_sub(now_secs());
-    if left < state.settings.idle_timeout.as_secs() {
+    if token.seconds_left() < state.settings.idle_timeout.as_secs() {
         let renewed =
             state
                 .tokens
@@ -208,12 +207,6 @@ pub(crate) fn forget(res: &mut HttpResponse) {
     let mut gone = Cookie::build(COOKIE, "").path(crate::PREFIX).finish();
     gone.make_removal();
     let _ = res.add_cookie(&gone);
-}
-
-fn now_secs() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
 }
 
 async fn login_page(req: HttpRequest) -> Result<HttpResponse, ConsoleError> {

@@ -77,6 +77,13 @@ pub struct VerifiedToken {
     pub claims: Claims,
 }
 
+impl VerifiedToken {
+    /// Whole seconds until it expires (0 once it has).
+    pub fn seconds_left(&self) -> u64 {
+        self.claims.exp.saturating_sub(now_secs())
+    }
+}
+
 /// Why a signing secret was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum TokenSetupError {
