@@ -6,17 +6,18 @@
 //! - `smtp://127.0.0.1:1025`: a loopback host is spoken to without TLS (a local catcher or
 //!   relay), as is any host with `?tls=none`; `?tls=opportunistic` is passed to lettre as is.
 //!
-//! Each message opens its own connection, bounded by a timeout for every SMTP step, so a slow
-//! server holds a request for at most that long. A failure's text names the SMTP error, never
-//! the code or the link.
+//! Each message opens its own connection (with `TCP_NODELAY`: see `smtp.rs`), bounded by a
+//! timeout for every SMTP step, so a slow server holds a request for at most that long. A
+//! failure's text names the SMTP error, never the code or the link.
 
+mod smtp;
 mod templates;
 
 use std::net::IpAddr;
 use std::time::Duration;
 
+use lettre::Message;
 use lettre::message::{Mailbox, MultiPart};
-use lettre::{Message, SmtpTransport, Transport};
 use usergate_core::{Mail, MailError, Mailer};
 
 pub use templates::{Rendered, escape as escape_html, render};
@@ -50,7 +51,8 @@ pub struct MailConfig {
 
 /// Sends core's mails over SMTP.
 pub struct SmtpMailer {
-    transport: SmtpTransport,
+    route: smtp::Route,
+    timeout: Duration,
     from: Mailbox,
     public_url: String,
     /// Where mail goes, without credentials (for logs).
@@ -68,11 +70,7 @@ impl std::fmt::Debug for SmtpMailer {
 impl SmtpMailer {
     /// A mailer for this configuration; nothing is sent or connected yet.
     pub fn new(config: &MailConfig) -> Result<Self, MailSetupError> {
-        let (lettre_url, endpoint) = lettre_url(&config.smtp_url)?;
-        let transport = SmtpTransport::from_url(&lettre_url)
-            .map_err(|e| MailSetupError::Url(e.to_string()))?
-            .timeout(Some(config.timeout))
-            .build();
+        let (route, endpoint) = route(&config.smtp_url)?;
         let from = config
             .from
             .parse::<Mailbox>()
@@ -83,7 +81,8 @@ impl SmtpMailer {
             return Err(MailSetupError::PublicUrl(config.public_url.clone()));
         }
         Ok(SmtpMailer {
-            transport,
+            route,
+            timeout: config.timeout,
             from,
             public_url: config.public_url.trim_end_matches('/').to_owned(),
             endpoint,
@@ -117,17 +116,29 @@ impl SmtpMailer {
 impl Mailer for SmtpMailer {
     fn send(&self, mail: &Mail) -> Result<(), MailError> {
         let message = self.message(mail)?;
-        self.transport
-            .send(&message)
-            .map(drop)
-            .map_err(|e| MailError(format!("SMTP delivery to {} failed: {e}", self.endpoint)))
+        let failed = |e: &dyn std::fmt::Display| {
+            MailError(format!("SMTP delivery to {} failed: {e}", self.endpoint))
+        };
+        // Core sends from a blocking thread (or the CLI's main thread): a runtime of its own for
+        // the conversation, a few dozen microseconds to build.
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .enable_time()
+            .build()
+            .map_err(|e| failed(&e))?;
+        runtime
+            .block_on(
+                self.route
+                    .send(message.envelope(), &message.formatted(), self.timeout),
+            )
+            .map_err(|e| failed(&e))
     }
 }
 
-/// Our URL rules turned into lettre's: STARTTLS is required on `smtp://` unless the host is a
-/// loopback address or `tls=none` says otherwise. Also returns the endpoint for logs.
-fn lettre_url(raw: &str) -> Result<(String, String), MailSetupError> {
-    let mut url = url::Url::parse(raw).map_err(|e| MailSetupError::Url(e.to_string()))?;
+/// Our URL rules: STARTTLS is required on `smtp://` unless the host is a loopback address or
+/// `tls=none` says otherwise. Also returns the endpoint for logs.
+fn route(raw: &str) -> Result<(smtp::Route, String), MailSetupError> {
+    let url = url::Url::parse(raw).map_err(|e| MailSetupError::Url(e.to_string()))?;
     let host = url
         .host_str()
         .ok_or_else(|| MailSetupError::Url("no host".into()))?
@@ -136,11 +147,6 @@ fn lettre_url(raw: &str) -> Result<(String, String), MailSetupError> {
         .query_pairs()
         .find(|(k, _)| k == "tls")
         .map(|(_, v)| v.into_owned());
-    let rest: Vec<(String, String)> = url
-        .query_pairs()
-        .filter(|(k, _)| k != "tls")
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
     let scheme = url.scheme().to_owned();
     let tls = match (scheme.as_str(), tls.as_deref()) {
         ("smtp", None) if is_loopback(&host) => None,
@@ -154,22 +160,10 @@ fn lettre_url(raw: &str) -> Result<(String, String), MailSetupError> {
             )));
         }
     };
-    url.set_query(None);
-    {
-        let mut q = url.query_pairs_mut();
-        for (k, v) in &rest {
-            q.append_pair(k, v);
-        }
-        if let Some(mode) = &tls {
-            q.append_pair("tls", mode);
-        }
-    }
-    if url.query() == Some("") {
-        url.set_query(None);
-    }
-    let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
+    let route = smtp::Route::new(&url, tls.as_deref())?;
     let endpoint = format!(
-        "{scheme}://{host}{port} ({})",
+        "{scheme}://{host}:{} ({})",
+        route.port,
         match (scheme.as_str(), tls.as_deref()) {
             ("smtps", _) => "TLS",
             (_, Some("required")) => "STARTTLS required",
@@ -177,7 +171,7 @@ fn lettre_url(raw: &str) -> Result<(String, String), MailSetupError> {
             _ => "no TLS",
         }
     );
-    Ok((url.to_string(), endpoint))
+    Ok((route, endpoint))
 }
 
 fn is_loopback(host: &str) -> bool {
@@ -192,39 +186,41 @@ mod tests {
 
     #[test]
     fn smtp_urls_require_starttls_except_on_loopback() {
+        use smtp::Security;
+        // (URL, port, security: n(one), r(equired STARTTLS), o(pportunistic), i(mplicit))
         let cases = [
-            (
-                "smtp://u:p@mail.example.com:587",
-                "smtp://u:p@mail.example.com:587?tls=required",
-            ),
-            ("smtp://127.0.0.1:1025", "smtp://127.0.0.1:1025"),
-            ("smtp://localhost:1025", "smtp://localhost:1025"),
-            ("smtp://[::1]:25", "smtp://[::1]:25"),
-            (
-                "smtp://relay.internal:25?tls=none",
-                "smtp://relay.internal:25",
-            ),
-            (
-                "smtp://relay.internal:25?tls=opportunistic",
-                "smtp://relay.internal:25?tls=opportunistic",
-            ),
-            (
-                "smtps://u:p@mail.example.com",
-                "smtps://u:p@mail.example.com",
-            ),
+            ("smtp://u:p@mail.example.com:587", 587, 'r'),
+            ("smtp://u:p@mail.example.com", 587, 'r'),
+            ("smtp://127.0.0.1:1025", 1025, 'n'),
+            ("smtp://localhost:1025", 1025, 'n'),
+            ("smtp://[::1]:25", 25, 'n'),
+            ("smtp://relay.internal?tls=none", 25, 'n'),
+            ("smtp://relay.internal:25?tls=opportunistic", 25, 'o'),
+            ("smtps://u:p@mail.example.com", 465, 'i'),
         ];
-        for (given, want) in cases {
-            assert_eq!(lettre_url(given).expect(given).0, want, "{given}");
+        for (given, port, security) in cases {
+            let (route, endpoint) = route(given).expect(given);
+            let kind = match route.security {
+                Security::None => 'n',
+                Security::StartTls { required: true, .. } => 'r',
+                Security::StartTls {
+                    required: false, ..
+                } => 'o',
+                Security::Implicit(_) => 'i',
+            };
+            assert_eq!((route.port, kind), (port, security), "{given}");
+            assert!(endpoint.contains(&format!(":{port} (")), "{endpoint}");
         }
+        assert_eq!(route("smtp://[::1]:25").expect("v6").0.host, "::1");
         for bad in [
             "http://x",
             "smtp://x?tls=maybe",
             "smtp:///nohost",
             "not a url",
         ] {
-            assert!(lettre_url(bad).is_err(), "{bad}");
+            assert!(route(bad).is_err(), "{bad}");
         }
-        let (_, endpoint) = lettre_url("smtp://user:secret@mail.example.com:587").expect("url");
+        let (_, endpoint) = route("smtp://user:secret@mail.example.com:587").expect("url");
         assert!(!endpoint.contains("secret") && !endpoint.contains("user"));
     }
 
