@@ -11,11 +11,12 @@ wrk_row() {
       "http://127.0.0.1:$PORT" 2>&1 | awk '/^RESULT/ {print $2, $3, $4, $5, $6}'
 }
 
-serve() { # URL: starts usergate, sets PID and READY_MS
+serve() { # URL: starts usergate (with SERVE_FLAGS, if set), sets PID and READY_MS
   local t0; t0=$(date +%s%N)
+  # shellcheck disable=SC2086 # SERVE_FLAGS is a list of flags
   "$BIN" serve --database-url "$1" --listen "127.0.0.1:$PORT" --log-format json \
     --anon-rate-limit 100000000/1s --login-throttle 100000000/1s \
-    --login-throttle-address 100000000/1s >"$WORK/serve.log" 2>&1 &
+    --login-throttle-address 100000000/1s ${SERVE_FLAGS:-} >"$WORK/serve.log" 2>&1 &
   PID=$!
   PEAK_ANON=0
   for _ in $(seq 1 300); do

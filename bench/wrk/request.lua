@@ -6,7 +6,8 @@
 --   WRK_USERS    how many seeded users (ids 2..N+1, emails user1..userN@bench.example)
 --   WRK_TAG      a tag that makes created addresses unique across runs
 -- Placeholders: {id} a random seeded user's id, {g} its number in its address, {n} a value
--- unique to this request. Prints one line, `RESULT rps p50_ms p99_ms non2xx requests`.
+-- unique to this request, {w} one of the 100 group words of bench/lib.sh (each in the names of
+-- 1% of the users), {p} a page from 1 to 5. Prints one line, `RESULT rps p50_ms p99_ms non2xx requests`.
 
 -- An unset or empty variable is absent.
 local function env(name)
@@ -47,7 +48,20 @@ function init(args)
   end
 end
 
+-- bench/lib.sh's group_word: the same formula (exact in a double: below 2^53).
+local function group_word(k)
+  local v = ((k * 48271 + 11) * 69621) % 308915776
+  local word = ""
+  for _ = 1, 6 do
+    word = word .. string.char(97 + v % 26)
+    v = math.floor(v / 26)
+  end
+  return word
+end
+
 local function fill(s, g, n)
+  s = s:gsub("{w}", function() return group_word(math.random(0, 99)) end)
+  s = s:gsub("{p}", function() return tostring(math.random(1, 5)) end)
   s = s:gsub("{id}", tostring(g + 1))
   s = s:gsub("{g}", tostring(g))
   s = s:gsub("{n}", n)

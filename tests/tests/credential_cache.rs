@@ -230,7 +230,8 @@ async fn a_watcher_without_its_connection_turns_the_cache_off() {
     let mut conn = diesel::PgConnection::establish(&admin).expect("admin connection");
     let killed = diesel::sql_query(format!(
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-         WHERE datname = '{name}' AND query = 'LISTEN usergate_auth'"
+         WHERE datname = '{name}' AND query IN ('LISTEN usergate_auth', \
+         'SELECT pg_current_snapshot()::text AS snapshot')"
     ))
     .execute(&mut conn)
     .expect("terminate");

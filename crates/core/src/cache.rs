@@ -13,8 +13,16 @@
 //! A read that began before an invalidation never fills the cache afterwards: each fill carries
 //! the generation it was read under (`AuthCache::ticket`), and every invalidation starts a new
 //! one.
+//!
+//! The same watcher keeps a second, smaller map exact: the **totals** of counted queries (a
+//! search's exact `total`), keyed by the query's condition. Counting 10,000 matches of a broad
+//! search costs tens of milliseconds however small the page; paging through the same search, or
+//! asking again, costs only the page while no user or membership changed. Totals follow every
+//! change to the data, not only changes to credentials: this process's writes empty them with
+//! the credentials, and the watcher empties them on any commit elsewhere (`invalidate_totals`).
 
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::NaiveDateTime;
@@ -23,9 +31,13 @@ use crate::access::Principal;
 use crate::domain::UserId;
 use crate::error::CoreError;
 use crate::ports::{UserStore, Work};
+use crate::query::Cond;
 
 /// At most this many credentials are kept; a full cache is emptied and refilled.
 pub const CAPACITY: usize = 10_000;
+
+/// At most this many totals are kept, likewise.
+pub const TOTALS_CAPACITY: usize = 1_000;
 
 /// What a credential was resolved from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -77,26 +89,67 @@ impl Entry {
     }
 }
 
-/// The cache (one per process, shared by every dialect).
+/// The cache (one per process, shared by every dialect): resolved credentials, and the totals
+/// of counted queries.
 #[derive(Debug, Default)]
 pub struct AuthCache {
-    state: Mutex<State>,
+    state: Mutex<Generations<Key, Entry>>,
+    totals: Mutex<Generations<Cond, u64>>,
 }
 
-#[derive(Debug, Default)]
-struct State {
+/// A map that is filled only by reads begun in its current generation.
+#[derive(Debug)]
+struct Generations<K, V> {
     enabled: bool,
     generation: u64,
-    entries: HashMap<Key, Entry>,
+    entries: HashMap<K, V>,
 }
 
-impl State {
+impl<K, V> Default for Generations<K, V> {
+    fn default() -> Self {
+        Generations {
+            enabled: false,
+            generation: 0,
+            entries: HashMap::new(),
+        }
+    }
+}
+
+impl<K: Eq + Hash, V: Clone> Generations<K, V> {
     /// Empty, in a new generation: no read from before may fill it.
     fn restart(&mut self, enabled: bool) {
         self.enabled = enabled;
         self.generation += 1;
         self.entries.clear();
     }
+
+    fn ticket(&self) -> Option<u64> {
+        self.enabled.then_some(self.generation)
+    }
+
+    /// The value, and the metric's label: hit, miss, or bypass (disabled).
+    fn get(&self, key: &K) -> (Option<V>, &'static str) {
+        if !self.enabled {
+            return (None, "bypass");
+        }
+        let found = self.entries.get(key).cloned();
+        let result = if found.is_some() { "hit" } else { "miss" };
+        (found, result)
+    }
+
+    fn put(&mut self, ticket: Option<u64>, key: K, value: V, capacity: usize) {
+        if !self.enabled || ticket != Some(self.generation) {
+            return;
+        }
+        if self.entries.len() >= capacity {
+            self.entries.clear();
+        }
+        self.entries.insert(key, value);
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl AuthCache {
@@ -105,35 +158,43 @@ impl AuthCache {
         Self::default()
     }
 
-    fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    fn restart(&self, enabled: bool) {
+        lock(&self.state).restart(enabled);
+        lock(&self.totals).restart(enabled);
     }
 
     /// Starts answering (the watcher is listening), from empty.
     pub fn enable(&self) {
-        self.lock().restart(true);
+        self.restart(true);
     }
 
     /// Stops answering and forgets everything (the watcher lost the database).
     pub fn disable(&self) {
-        self.lock().restart(false);
+        self.restart(false);
     }
 
     /// Forgets everything: the database changed.
     pub fn invalidate(&self) {
-        let mut s = self.lock();
-        let enabled = s.enabled;
-        s.restart(enabled);
+        let enabled = lock(&self.state).enabled;
+        self.restart(enabled);
+    }
+
+    /// Forgets the totals only: users or memberships changed, no credential did (the watcher
+    /// tells, on PostgreSQL, where credential changes have a channel of their own).
+    pub fn invalidate_totals(&self) {
+        let mut totals = lock(&self.totals);
+        let enabled = totals.enabled;
+        totals.restart(enabled);
     }
 
     /// Whether the cache answers now.
     pub fn is_enabled(&self) -> bool {
-        self.lock().enabled
+        lock(&self.state).enabled
     }
 
     /// How many credentials it holds.
     pub fn len(&self) -> usize {
-        self.lock().entries.len()
+        lock(&self.state).entries.len()
     }
 
     /// Whether it holds none.
@@ -143,19 +204,11 @@ impl AuthCache {
 
     /// The generation a database read starts under, if the cache answers at all.
     pub(crate) fn ticket(&self) -> Option<u64> {
-        let s = self.lock();
-        s.enabled.then_some(s.generation)
+        lock(&self.state).ticket()
     }
 
     pub(crate) fn get(&self, key: &Key) -> Option<Entry> {
-        let s = self.lock();
-        let (found, result) = if s.enabled {
-            let found = s.entries.get(key).cloned();
-            let result = if found.is_some() { "hit" } else { "miss" };
-            (found, result)
-        } else {
-            (None, "bypass")
-        };
+        let (found, result) = lock(&self.state).get(key);
         metrics::counter!("usergate_credential_cache_requests_total", "result" => result)
             .increment(1);
         found
@@ -163,14 +216,24 @@ impl AuthCache {
 
     /// Keeps what a read under `ticket` found, unless the database changed since.
     pub(crate) fn put(&self, ticket: Option<u64>, key: Key, entry: Entry) {
-        let mut s = self.lock();
-        if !s.enabled || ticket != Some(s.generation) {
-            return;
-        }
-        if s.entries.len() >= CAPACITY {
-            s.entries.clear();
-        }
-        s.entries.insert(key, entry);
+        lock(&self.state).put(ticket, key, entry, CAPACITY);
+    }
+
+    /// The generation a count starts under, if totals are kept at all.
+    pub(crate) fn totals_ticket(&self) -> Option<u64> {
+        lock(&self.totals).ticket()
+    }
+
+    /// The number of live users matching `cond`, if counted since the data last changed.
+    pub(crate) fn total(&self, cond: &Cond) -> Option<u64> {
+        let (found, result) = lock(&self.totals).get(cond);
+        metrics::counter!("usergate_total_cache_requests_total", "result" => result).increment(1);
+        found
+    }
+
+    /// Keeps a count made under `ticket`, unless the data changed since.
+    pub(crate) fn put_total(&self, ticket: Option<u64>, cond: Cond, total: u64) {
+        lock(&self.totals).put(ticket, cond, total, TOTALS_CAPACITY);
     }
 }
 
@@ -246,6 +309,33 @@ mod tests {
         assert!(cached(&cache, 1));
         cache.invalidate();
         assert!(!cached(&cache, 1) && cache.is_empty());
+    }
+
+    #[test]
+    fn totals_follow_data_changes_and_credentials_survive_them() {
+        let cache = AuthCache::new();
+        let cond = Cond::Search("tag".into());
+        cache.put_total(cache.totals_ticket(), cond.clone(), 7);
+        assert_eq!(cache.total(&cond), None, "disabled: nothing kept");
+        cache.enable();
+        let before = cache.totals_ticket();
+        cache.invalidate_totals(); // a commit elsewhere while the count ran
+        cache.put_total(before, cond.clone(), 7);
+        assert_eq!(cache.total(&cond), None);
+        cache.put(cache.ticket(), key(1), Entry::lasting(principal(1)));
+        cache.put_total(cache.totals_ticket(), cond.clone(), 7);
+        assert_eq!(cache.total(&cond), Some(7));
+        assert_eq!(cache.total(&Cond::Search("other".into())), None);
+        cache.invalidate_totals();
+        assert_eq!(cache.total(&cond), None);
+        assert!(cached(&cache, 1), "a data change alone keeps credentials");
+        cache.put_total(cache.totals_ticket(), cond.clone(), 8);
+        cache.invalidate(); // a write through this process
+        assert_eq!(cache.total(&cond), None);
+        assert!(!cached(&cache, 1));
+        cache.put_total(cache.totals_ticket(), cond.clone(), 8);
+        cache.disable();
+        assert_eq!(cache.total(&cond), None);
     }
 
     #[test]

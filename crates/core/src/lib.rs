@@ -111,6 +111,7 @@ impl Core {
                 clock.clone(),
                 digest.clone(),
                 mail,
+                cache.clone(),
             ),
             auth: AuthService::new(store, hasher, clock, limits, digest.clone(), cache, raw),
             policy,

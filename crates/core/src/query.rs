@@ -50,7 +50,7 @@ pub enum Field {
 }
 
 /// The type of a field's values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
     /// A 64-bit integer.
     Int,
@@ -83,7 +83,7 @@ impl Field {
 }
 
 /// A typed value.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Value {
     /// For `Int` fields.
     Int(i64),
@@ -130,7 +130,7 @@ fn parse_time(s: &str) -> Option<NaiveDateTime> {
 }
 
 /// A comparison operator.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Op {
     /// Equal.
     Eq,
@@ -148,7 +148,7 @@ pub enum Op {
 
 /// A condition on users. Text tests ignore case (but on [`Kind::Exact`] fields). A test of an empty (NULL) field is neither true
 /// nor false, as in SQL: `NOT (phone = 'x')` does not match users without a phone.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Cond {
     /// Every one holds (an empty list holds).
     All(Vec<Cond>),

@@ -77,6 +77,10 @@ fn describe() {
         "usergate_credential_cache_requests_total",
         "Lookups of the resolved-credential cache: hit, miss or bypass"
     );
+    describe_counter!(
+        "usergate_total_cache_requests_total",
+        "Lookups of kept search totals (counted queries): hit, miss or bypass"
+    );
     describe_histogram!(
         "usergate_password_hash_seconds",
         metrics::Unit::Seconds,

@@ -8,6 +8,14 @@
 //! - SQLite: one connection reads `PRAGMA data_version`, which changes when any other
 //!   connection (another process, or this one's pool) commits.
 //!
+//! Core's cache also keeps the totals of counted queries, which any change to users or
+//! memberships makes wrong. SQLite's `data_version` already sees every commit. On PostgreSQL
+//! the same connection reads `pg_current_snapshot()` at each poll: it changes when a writing
+//! transaction starts and again when it ends, anywhere on the server, and is the same between
+//! two polls only if nothing was written at all. (A `NOTIFY` from a trigger on every user
+//! write would be more precise, but PostgreSQL serializes the commits of notifying
+//! transactions under one lock: every write would lose group commit.)
+//!
 //! diesel's notifications do not wait on the socket, so both poll every [`INTERVAL`]: a change
 //! made elsewhere empties the cache within about 10 ms (the process's own writes empty it at
 //! once, in core). The cache answers only while the watcher is connected: a lost connection
@@ -28,6 +36,12 @@ pub const INTERVAL: Duration = Duration::from_millis(10);
 
 /// How long it waits before connecting again after losing the database.
 const RETRY: Duration = Duration::from_secs(1);
+
+#[derive(QueryableByName)]
+struct Snapshot {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    snapshot: String,
+}
 
 #[derive(QueryableByName)]
 struct DataVersion {
@@ -60,40 +74,56 @@ pub fn spawn(backend: Backend, cache: &Arc<AuthCache>) -> std::io::Result<()> {
 /// answers meanwhile.
 fn watch(backend: &Backend, cache: &Weak<AuthCache>) -> Result<(), StoreError> {
     let mut conn = backend.connect()?;
-    let mut seen = match &mut conn {
+    let mut seen = 0;
+    let mut snapshot = String::new();
+    match &mut conn {
         DbConnection::Pg(c) => {
             diesel::sql_query("LISTEN usergate_auth").execute(c)?;
-            0
+            snapshot = current_snapshot(c)?;
         }
-        DbConnection::Sqlite(c) => data_version(c)?,
-    };
+        DbConnection::Sqlite(c) => seen = data_version(c)?,
+    }
     match cache.upgrade() {
         Some(cache) => cache.enable(),
         None => return Ok(()),
     }
     loop {
         std::thread::sleep(INTERVAL);
+        // (credentials changed, data changed)
         let changed = match &mut conn {
             DbConnection::Pg(c) => {
-                let mut changed = false;
+                let mut credentials = false;
                 for notification in c.notifications_iter() {
                     notification?;
-                    changed = true;
+                    credentials = true;
                 }
-                changed
+                let now = current_snapshot(c)?;
+                (
+                    credentials,
+                    std::mem::replace(&mut snapshot, now) != snapshot,
+                )
             }
             DbConnection::Sqlite(c) => {
                 let now = data_version(c)?;
-                std::mem::replace(&mut seen, now) != now
+                let changed = std::mem::replace(&mut seen, now) != now;
+                (changed, changed)
             }
         };
         let Some(cache) = cache.upgrade() else {
             return Ok(());
         };
-        if changed {
-            cache.invalidate();
+        match changed {
+            (true, _) => cache.invalidate(),
+            (false, true) => cache.invalidate_totals(),
+            (false, false) => {}
         }
     }
+}
+
+fn current_snapshot(conn: &mut diesel::PgConnection) -> QueryResult<String> {
+    diesel::sql_query("SELECT pg_current_snapshot()::text AS snapshot")
+        .get_result::<Snapshot>(conn)
+        .map(|s| s.snapshot)
 }
 
 fn data_version(conn: &mut diesel::SqliteConnection) -> QueryResult<i64> {

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use crate::access::{Actor, require_admin};
 use crate::audit::{self, Action, Channel, Event, Target};
+use crate::cache::AuthCache;
 use crate::domain::{Password, UserId};
 use crate::error::{Conflict, CoreError, CoreResult, Problem};
 use crate::mail::MailSettings;
@@ -32,6 +33,8 @@ pub struct UserService {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) digest: SecretDigest,
     pub(crate) mail: Option<MailSettings>,
+    /// Totals of counted queries, kept while the data does not change.
+    pub(crate) cache: Arc<AuthCache>,
 }
 
 impl UserService {
@@ -42,6 +45,7 @@ impl UserService {
         clock: Arc<dyn Clock>,
         digest: SecretDigest,
         mail: Option<MailSettings>,
+        cache: Arc<AuthCache>,
     ) -> Self {
         UserService {
             store,
@@ -49,6 +53,7 @@ impl UserService {
             clock,
             digest,
             mail,
+            cache,
         }
     }
 
@@ -143,12 +148,35 @@ impl UserService {
 
     /// Non-deleted users matching a query (see [`crate::query`]). Admins only. A text value
     /// with a NUL character is refused: no stored text can hold one.
+    ///
+    /// A condition's total is counted once and then kept while no user or membership changes
+    /// (see [`crate::cache`]): the next page of the same search costs only its page. (The
+    /// unfiltered total is a stored counter already.)
     pub fn query(&self, actor: &Actor, query: &Query) -> CoreResult<Found<User>> {
         require_admin(actor)?;
         if query.cond.as_ref().is_some_and(Cond::has_nul) {
             return Err(CoreError::invalid("filter", Problem::Malformed));
         }
-        ports::read(&*self.store, |repo| Ok(repo.query(query)?))
+        let Some(cond) = query.cond.as_ref().filter(|_| query.count) else {
+            return ports::read(&*self.store, |repo| Ok(repo.query(query)?));
+        };
+        let ticket = self.cache.totals_ticket();
+        if let Some(total) = self.cache.total(cond) {
+            let page = Query {
+                count: false,
+                ..query.clone()
+            };
+            let found = ports::read(&*self.store, |repo| Ok(repo.query(&page)?))?;
+            return Ok(Found {
+                total: Some(total),
+                ..found
+            });
+        }
+        let found = ports::read(&*self.store, |repo| Ok(repo.query(query)?))?;
+        if let Some(total) = found.total {
+            self.cache.put_total(ticket, cond.clone(), total);
+        }
+        Ok(found)
     }
 
     /// Changes a user. Admins only. A role, status or password change kills the user's tokens;

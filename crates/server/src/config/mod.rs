@@ -519,9 +519,10 @@ pub struct ServeArgs {
     #[arg(long, env = "USERGATE_HASH_CONCURRENCY")]
     pub hash_concurrency: Option<usize>,
     /// Keep credentials checked recently in memory, so that a request whose credential was
-    /// checked since the database last changed reads nothing to authenticate. Changes made
-    /// through this instance apply at once; changes made elsewhere (another instance, the CLI)
-    /// within about 10 ms. `false` reads the database on every request.
+    /// checked since the database last changed reads nothing to authenticate, and keep the
+    /// exact totals of searches while no user changes. Changes made through this instance apply
+    /// at once; changes made elsewhere (another instance, the CLI) within about 10 ms. `false`
+    /// reads the database on every request and counts every total.
     #[arg(long, env = "USERGATE_CREDENTIAL_CACHE", default_value_t = true, action = clap::ArgAction::Set)]
     pub credential_cache: bool,
     /// Database connections in the pool (default: 16 on PostgreSQL, 8 on SQLite).

@@ -257,8 +257,17 @@ impl UserRepo for Repo<'_> {
             .offset(i64::try_from(q.page.offset).unwrap_or(i64::MAX))
             .load(self.0)
             .db()?;
+        // A page that is not full, and not past the end, ends the matches: its offset and length
+        // are the total, with no count (one user's search, a small group).
+        let ended = rows.len() < usize::try_from(q.page.limit).unwrap_or(usize::MAX)
+            && (!rows.is_empty() || q.page.offset == 0);
         let total = match (q.count, &q.cond) {
             (false, _) => None,
+            (true, _) if ended => Some(
+                i64::try_from(q.page.offset)
+                    .unwrap_or(i64::MAX)
+                    .saturating_add(i64::try_from(rows.len()).unwrap_or(0)),
+            ),
             // Every live user: the counter the triggers of migration 000006 keep exact.
             (true, None) => {
                 let row: LiveCount = diesel::sql_query("SELECT n FROM live_user_count")
