@@ -254,6 +254,14 @@ impl UserStore for Invalidating {
     fn read(&self, work: Work<'_>) -> Result<(), CoreError> {
         self.inner.read(work)
     }
+
+    fn reads_in_place(&self) -> bool {
+        self.inner.reads_in_place()
+    }
+
+    fn read_in_place(&self, work: Work<'_>) -> Result<(), CoreError> {
+        self.inner.read_in_place(work)
+    }
 }
 
 #[cfg(test)]

@@ -82,6 +82,11 @@ pub struct Core {
 }
 
 impl Core {
+    /// Whether short reads may run on the calling thread ([`ports::in_place`]).
+    pub fn reads_in_place(&self) -> bool {
+        self.users.store.reads_in_place()
+    }
+
     /// Wires the services over one store, hasher and clock; `digest` keys one-time codes;
     /// without `mail`, invitations are refused.
     pub fn new(

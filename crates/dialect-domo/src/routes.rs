@@ -9,7 +9,7 @@ use usergate_core::{
     Actor, AuthFailure, BatchMode, Core, CoreError, CoreResult, Lookup, User, UserId, UserKey,
 };
 use usergate_web::tokens::ClientGrant;
-use usergate_web::{Body, Object, basic_credentials, blocking, client_ip};
+use usergate_web::{Body, Object, basic_credentials, blocking, client_ip, point_read};
 
 use crate::State;
 use crate::auth::{AUDIENCE, Caller, EARLY};
@@ -168,7 +168,7 @@ pub async fn get(
 ) -> Result<HttpResponse> {
     let id = user_id(&id)?;
     let core = state.core.clone();
-    let found = blocking(move || {
+    let found = point_read(&state.core, move || {
         let actor = caller.actor();
         Ok(match core.users.get_or_deleted(actor, id)? {
             Lookup::Live(user) => UserOrDeleted::User(Box::new(one(&core, actor, &user)?)),

@@ -3,7 +3,7 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use usergate_core::{Email, NewUser, UserChanges, UserKey};
-use usergate_web::{Body, Object, blocking};
+use usergate_web::{Body, Object, blocking, point_read};
 
 use crate::State;
 use crate::auth::{AUDIENCE, Caller};
@@ -225,7 +225,7 @@ pub async fn get_user(
 ) -> Result<HttpResponse> {
     let key = user_key(&path)?;
     let core = state.core.clone();
-    let user = blocking(move || core.users.get(caller.actor(), &key)).await?;
+    let user = point_read(&state.core, move || core.users.get(caller.actor(), &key)).await?;
     Ok(HttpResponse::Ok().json(UserResponse::from(&user)))
 }
 

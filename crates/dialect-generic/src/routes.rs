@@ -3,7 +3,7 @@
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, web};
 use usergate_core::UserKey;
-use usergate_web::{Body, Object, blocking};
+use usergate_web::{Body, Object, blocking, point_read};
 
 use crate::State;
 use crate::auth::Caller;
@@ -61,7 +61,7 @@ pub async fn get(
 ) -> Result<HttpResponse> {
     let key = UserKey::Id(user_id(&id)?);
     let core = state.core.clone();
-    let user = blocking(move || core.users.get(caller.actor(), &key)).await?;
+    let user = point_read(&state.core, move || core.users.get(caller.actor(), &key)).await?;
     Ok(HttpResponse::Ok().json(reply(&user, None)))
 }
 

@@ -47,6 +47,22 @@ pub struct PoolState {
 pub struct Store {
     pool: Pool,
     backend: Backend,
+    /// Names this database among the connections threads keep for reads in place.
+    id: u64,
+}
+
+/// The next [`Store::id`].
+static STORES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+fn next_id() -> u64 {
+    STORES.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
+thread_local! {
+    /// SQLite connections of this thread for reads in place, by store id: an async worker keeps
+    /// one per database for the life of the thread, outside the pool, so that a point read
+    /// never waits for a pooled connection that a write holds.
+    static OWN: std::cell::RefCell<Vec<(u64, DbConnection)>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 impl Store {
@@ -54,7 +70,11 @@ impl Store {
     pub fn open(url: &str, pool_size: Option<u32>) -> Result<Self, StoreError> {
         let backend = Backend::from_url(url)?;
         let pool = db::pool(&backend, pool_size, 1)?;
-        Ok(Store { pool, backend })
+        Ok(Store {
+            pool,
+            backend,
+            id: next_id(),
+        })
     }
 
     /// The pool's connections now: how many are open and how many of them are idle.
@@ -73,7 +93,11 @@ impl Store {
     pub fn open_for_command(url: &str) -> Result<Self, StoreError> {
         let backend = Backend::from_url(url)?;
         let pool = db::pool(&backend, Some(2), 0)?;
-        Ok(Store { pool, backend })
+        Ok(Store {
+            pool,
+            backend,
+            id: next_id(),
+        })
     }
 
     /// Applies pending migrations; returns what was applied.
@@ -137,6 +161,41 @@ impl UserStore for Store {
             return distrust_on_failure(&mut conn, again);
         }
         distrust_on_failure(&mut conn, result)
+    }
+
+    /// SQLite only: in WAL mode a reader never waits for a writer, and a lookup by key costs
+    /// microseconds.
+    fn reads_in_place(&self) -> bool {
+        matches!(self.backend, Backend::Sqlite(_))
+    }
+
+    fn read_in_place(&self, work: Work<'_>) -> Result<(), CoreError> {
+        if !self.reads_in_place() {
+            return self.read(work);
+        }
+        OWN.with(|own| {
+            // A read in place inside another (never done) falls back to the pool.
+            let Ok(mut own) = own.try_borrow_mut() else {
+                return self.read(work);
+            };
+            let at = match own.iter().position(|(id, _)| *id == self.id) {
+                Some(at) => at,
+                None => {
+                    let conn = self
+                        .backend
+                        .connect()
+                        .map_err(|e| CoreError::Internal(e.to_string()))?;
+                    own.push((self.id, conn));
+                    own.len() - 1
+                }
+            };
+            let result = work(&mut Repo(&mut own[at].1));
+            if matches!(result, Err(CoreError::Internal(_))) {
+                // A storage failure: the next read opens a new connection.
+                own.swap_remove(at);
+            }
+            result
+        })
     }
 }
 

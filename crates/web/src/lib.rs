@@ -51,6 +51,21 @@ where
         .map_err(|e| CoreError::Internal(format!("blocking task failed: {e}")))?
 }
 
+/// Runs a core call that reads a row or two (a user by id or address) and writes nothing: on
+/// this async worker where the store reads in place (SQLite: microseconds on the worker's own
+/// connection, no trip to a blocking thread and back), on the blocking pool otherwise.
+pub async fn point_read<T, F>(core: &usergate_core::Core, f: F) -> CoreResult<T>
+where
+    F: FnOnce() -> CoreResult<T> + Send + 'static,
+    T: Send + 'static,
+{
+    if core.reads_in_place() {
+        usergate_core::ports::in_place(f)
+    } else {
+        blocking(f).await
+    }
+}
+
 /// The token of an `Authorization: Bearer <token>` header (scheme case-insensitive), if any.
 pub fn bearer_token(req: &HttpRequest) -> Option<&str> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;

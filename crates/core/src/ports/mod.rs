@@ -93,6 +93,36 @@ pub trait UserStore: Send + Sync {
     fn write(&self, work: Work<'_>) -> Result<(), CoreError>;
     /// Runs `work` with a connection for reads only.
     fn read(&self, work: Work<'_>) -> Result<(), CoreError>;
+    /// Whether a short read may run on the calling thread, an async worker included (see
+    /// [`in_place`]): true where a read costs microseconds and never waits for another
+    /// connection (SQLite in WAL mode, each thread with a connection of its own).
+    fn reads_in_place(&self) -> bool {
+        false
+    }
+    /// Runs `work` as [`UserStore::read`] does, on the calling thread's own connection where
+    /// [`UserStore::reads_in_place`] says so.
+    fn read_in_place(&self, work: Work<'_>) -> Result<(), CoreError> {
+        self.read(work)
+    }
+}
+
+thread_local! {
+    static IN_PLACE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f`, a call of core that only reads a row or two, with its reads on this thread's own
+/// connection where the store allows it ([`UserStore::reads_in_place`]): an async worker then
+/// answers a point read without a trip to a blocking thread and back. Writes inside `f` are
+/// not affected.
+pub fn in_place<T>(f: impl FnOnce() -> T) -> T {
+    struct Reset(bool);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            IN_PLACE.with(|c| c.set(self.0));
+        }
+    }
+    let _reset = Reset(IN_PLACE.with(|c| c.replace(true)));
+    f()
 }
 
 /// Small server-wide values kept in the store so several instances agree (signing keys).
@@ -150,9 +180,14 @@ pub fn read<T>(
     mut f: impl FnMut(&mut dyn Repos) -> Result<T, CoreError>,
 ) -> Result<T, CoreError> {
     let mut out = None;
-    store.read(&mut |repo| {
+    let mut work = |repo: &mut dyn Repos| {
         out = Some(f(repo)?);
         Ok(())
-    })?;
+    };
+    if IN_PLACE.with(std::cell::Cell::get) {
+        store.read_in_place(&mut work)?;
+    } else {
+        store.read(&mut work)?;
+    }
     out.ok_or_else(|| CoreError::Internal("read returned no value".into()))
 }

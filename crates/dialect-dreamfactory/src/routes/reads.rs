@@ -6,7 +6,7 @@ use actix_web::{HttpResponse, web};
 use serde_json::{Value, json};
 use usergate_core::query::{Cond, Field, Found, Query, Value as QValue};
 use usergate_core::{CoreError, Page, User, UserId, UserKey};
-use usergate_web::blocking;
+use usergate_web::{blocking, point_read};
 
 use crate::State;
 use crate::auth::Caller;
@@ -217,8 +217,10 @@ pub(super) async fn get_one(
         return Err(not_found(&id));
     };
     let core = state.core.clone();
-    let found =
-        blocking(move || core.users.get(caller.actor(), &UserKey::Id(UserId::new(n)))).await;
+    let found = point_read(&state.core, move || {
+        core.users.get(caller.actor(), &UserKey::Id(UserId::new(n)))
+    })
+    .await;
     match found {
         // An admin is a record of `/system/admin` only, anyone else of `/system/user` only.
         Ok(u) if kind.admits(u.role) => Ok(HttpResponse::Ok().json(shape.view(&u))),

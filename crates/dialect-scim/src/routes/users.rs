@@ -5,7 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Map, Value};
 use usergate_core::query::{Direction, Field, Query};
 use usergate_core::{Actor, Core, CoreResult, Page, User, UserId, UserKey};
-use usergate_web::{Body, Object, blocking};
+use usergate_web::{Body, Object, blocking, point_read};
 
 use super::{ListParams, Listing, Shape, ShapeParams, base, listing, reply};
 use crate::State;
@@ -175,7 +175,7 @@ pub async fn get(
     let shape = p.read()?;
     let core = state.core.clone();
     let base = base(&req);
-    let doc = blocking(move || {
+    let doc = point_read(&state.core, move || {
         let actor = caller.actor();
         let user = core.users.get(actor, &UserKey::Id(id))?;
         rendered(&core, actor, &[user], &shape, &base).map(|mut d| d.remove(0))
