@@ -2,7 +2,9 @@
 //!
 //! The backend is chosen from the database URL (`postgres://...` or an SQLite path). Both have
 //! their own migrations under `migrations/{postgres,sqlite}` (same names, SQL written for
-//! each), embedded in the binary. Every call is blocking: callers run them on blocking threads.
+//! each), embedded in the binary. Every call is blocking: callers run them on blocking threads,
+//! except the point reads `UserStore::read_in_place` runs on an SQLite connection of the calling
+//! thread.
 //!
 //! Architecture invariants:
 //! - the database itself keeps one live user per normalised email (a partial unique index);

@@ -341,3 +341,34 @@ both!(
         );
     }
 );
+
+/// A lookup by id is prepared once per connection and then taken from diesel's statement cache:
+/// SQLite parsing the same SQL again on every request was in the profile of a GET.
+#[test]
+fn a_lookup_by_id_is_prepared_once() {
+    use diesel::connection::InstrumentationEvent;
+    use std::sync::{Arc, Mutex};
+    use usergate_core::ports::UserRepo;
+    for kind in ["sqlite", "postgres"] {
+        let db = usergate_store::testdb::TestDb::of(kind);
+        let mut conn = usergate_store::Backend::from_url(db.url())
+            .expect("url")
+            .connect()
+            .expect("connect");
+        let cached = Arc::new(Mutex::new(Vec::<String>::new()));
+        let seen = cached.clone();
+        let probe = move |event: InstrumentationEvent<'_>| {
+            if let InstrumentationEvent::CacheQuery { sql, .. } = event {
+                seen.lock().expect("lock").push(sql.to_owned());
+            }
+        };
+        diesel::connection::Connection::set_instrumentation(&mut conn, probe);
+        let mut repo = usergate_store::Repo(&mut conn);
+        for id in 1..5 {
+            repo.find(&usergate_core::UserKey::Id(usergate_core::UserId::new(id)))
+                .expect("find");
+        }
+        let cached = cached.lock().expect("lock").clone();
+        assert_eq!(cached.len(), 1, "{kind}: {cached:?}");
+    }
+}

@@ -233,17 +233,19 @@ impl UserRepo for Repo<'_> {
 
     fn find(&mut self, key: &UserKey) -> Result<Option<User>, RepoError> {
         // Not boxed: a query of a fixed shape is prepared once per connection and cached
-        // (diesel caches statements whose SQL is known from their type).
+        // (diesel caches statements whose SQL is known from their type). No `LIMIT` (each key is
+        // unique among live users): SQLite plans a bound `LIMIT ?` by its value and so prepares
+        // the statement again whenever it is bound, which diesel does on every execution.
         let live = users::table.filter(users::deleted_at.is_null());
         let row: Option<UserRow> = match key {
-            UserKey::Id(id) => live.filter(users::id.eq(id.get())).first(self.0),
+            UserKey::Id(id) => live.filter(users::id.eq(id.get())).get_result(self.0),
             UserKey::Email(e) => live
                 .filter(users::email_normalized.eq(e.normalized()))
-                .first(self.0),
+                .get_result(self.0),
             UserKey::LoginName(n) => live
                 .filter(users::login_name_normalized.eq(n.normalized()))
-                .first(self.0),
-            UserKey::ExternalId(x) => live.filter(users::external_id.eq(x)).first(self.0),
+                .get_result(self.0),
+            UserKey::ExternalId(x) => live.filter(users::external_id.eq(x)).get_result(self.0),
         }
         .optional()
         .db()?;
