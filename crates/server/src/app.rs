@@ -381,7 +381,7 @@ fn prepare(
     if !applied.is_empty() {
         tracing::info!(migrations = ?applied, "applied migrations");
     }
-    let store = Store::open(url, args.db_pool_size)?;
+    let store = Store::open(url, args.db_pool_size)?.pg_reads_in_place(args.pg_reads_on_workers);
     let secret = match &args.jwt_secret {
         Some(s) => s.clone(),
         None => store

@@ -51,6 +51,8 @@ pub struct Store {
     backend: Backend,
     /// Names this database among the connections threads keep for reads in place.
     id: u64,
+    /// Point reads on the calling thread on PostgreSQL too ([`Store::pg_reads_in_place`]).
+    pg_in_place: bool,
 }
 
 /// The next [`Store::id`].
@@ -76,7 +78,17 @@ impl Store {
             pool,
             backend,
             id: next_id(),
+            pg_in_place: false,
         })
+    }
+
+    /// Lets point reads run on the calling thread (an HTTP worker) on PostgreSQL too, on a
+    /// connection the thread keeps, as they always do on SQLite. Faster when each round trip to
+    /// PostgreSQL is short (the same host); slower when it is long, since the worker waits for
+    /// it instead of serving other requests.
+    pub fn pg_reads_in_place(mut self, on: bool) -> Self {
+        self.pg_in_place = on;
+        self
     }
 
     /// The pool's connections now: how many are open and how many of them are idle.
@@ -99,6 +111,7 @@ impl Store {
             pool,
             backend,
             id: next_id(),
+            pg_in_place: false,
         })
     }
 
@@ -165,10 +178,13 @@ impl UserStore for Store {
         distrust_on_failure(&mut conn, result)
     }
 
-    /// SQLite only: in WAL mode a reader never waits for a writer, and a lookup by key costs
-    /// microseconds.
+    /// SQLite: in WAL mode a reader never waits for a writer, and a lookup by key costs
+    /// microseconds. PostgreSQL: when asked ([`Store::pg_reads_in_place`]).
     fn reads_in_place(&self) -> bool {
-        matches!(self.backend, Backend::Sqlite(_))
+        match self.backend {
+            Backend::Sqlite(_) => true,
+            Backend::Postgres(_) => self.pg_in_place,
+        }
     }
 
     fn read_in_place(&self, work: Work<'_>) -> Result<(), CoreError> {
@@ -180,23 +196,31 @@ impl UserStore for Store {
             let Ok(mut own) = own.try_borrow_mut() else {
                 return self.read(work);
             };
-            let at = match own.iter().position(|(id, _)| *id == self.id) {
-                Some(at) => at,
-                None => {
-                    let conn = self
-                        .backend
-                        .connect()
-                        .map_err(|e| CoreError::Internal(e.to_string()))?;
-                    own.push((self.id, conn));
-                    own.len() - 1
+            // A storage failure drops the thread's connection: the read runs once more on a new
+            // one (a restarted server, a dropped socket), as the pool's reads do.
+            let mut tries = 2;
+            loop {
+                tries -= 1;
+                let at = match own.iter().position(|(id, _)| *id == self.id) {
+                    Some(at) => at,
+                    None => {
+                        let conn = self
+                            .backend
+                            .connect()
+                            .map_err(|e| CoreError::Internal(e.to_string()))?;
+                        own.push((self.id, conn));
+                        own.len() - 1
+                    }
+                };
+                let result = work(&mut Repo(&mut own[at].1));
+                if !matches!(result, Err(CoreError::Internal(_))) {
+                    return result;
                 }
-            };
-            let result = work(&mut Repo(&mut own[at].1));
-            if matches!(result, Err(CoreError::Internal(_))) {
-                // A storage failure: the next read opens a new connection.
                 own.swap_remove(at);
+                if tries == 0 {
+                    return result;
+                }
             }
-            result
         })
     }
 }

@@ -226,3 +226,39 @@ fn dead_connections_are_replaced_without_failing_the_next_request() {
     insert(&store, "after@example.com").expect("a write after the connections died");
     assert_eq!(list(&store, 10, 0).len(), 5);
 }
+
+/// Point reads in place (`ports::in_place`: an HTTP worker's own connection, on PostgreSQL with
+/// `--pg-reads-on-workers`) survive the server dropping that connection: the read runs once
+/// more on a new one. They read what the pool wrote, at once.
+#[test]
+fn reads_in_place_see_every_write_and_survive_a_dropped_connection() {
+    let db = TestDb::postgres();
+    let store = open(&db).pg_reads_in_place(true);
+    let name = db.url().rsplit('/').next().expect("name").to_owned();
+    let find = |email: &str| {
+        let key = usergate_core::UserKey::Email(usergate_core::Email::parse(email).expect("email"));
+        ports::in_place(|| ports::read(&store, |repo| Ok(repo.find(&key)?)))
+    };
+    let user = insert(&store, "first@example.com").expect("insert");
+    assert_eq!(
+        find("first@example.com").expect("read").map(|u| u.id),
+        Some(user.id)
+    );
+    {
+        use diesel::prelude::*;
+        let admin = format!("{}/postgres", usergate_store::testdb::pg_admin_url());
+        let mut conn = diesel::PgConnection::establish(&admin).expect("admin connection");
+        diesel::sql_query(format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+        ))
+        .execute(&mut conn)
+        .expect("terminate");
+    }
+    let second = insert(&store, "second@example.com").expect("a write after the kill");
+    assert_eq!(
+        find("second@example.com")
+            .expect("a read in place after the kill")
+            .map(|u| u.id),
+        Some(second.id)
+    );
+}
