@@ -3,7 +3,7 @@
 //! that survives its connections being killed.
 
 mod common;
-use common::{both, insert, list, open, record};
+use common::{both, insert, list, open, record, terminate_backends};
 
 use usergate_core::ports::{self, SettingsStore, UserUpdate};
 use usergate_core::query::Query;
@@ -193,22 +193,7 @@ both!(
 fn dead_connections_are_replaced_without_failing_the_next_request() {
     let db = TestDb::postgres();
     let store = open(&db);
-    let name = db
-        .url()
-        .rsplit('/')
-        .next()
-        .expect("database name")
-        .to_owned();
-    let kill_all = || {
-        use diesel::prelude::*;
-        let admin = format!("{}/postgres", usergate_store::testdb::pg_admin_url());
-        let mut conn = diesel::PgConnection::establish(&admin).expect("admin connection");
-        diesel::sql_query(format!(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
-        ))
-        .execute(&mut conn)
-        .expect("terminate");
-    };
+    let kill_all = || terminate_backends(&db);
     // Several connections in the pool, all just used.
     std::thread::scope(|s| {
         for i in 0..4 {
@@ -234,7 +219,6 @@ fn dead_connections_are_replaced_without_failing_the_next_request() {
 fn reads_in_place_see_every_write_and_survive_a_dropped_connection() {
     let db = TestDb::postgres();
     let store = open(&db).pg_reads_in_place(true);
-    let name = db.url().rsplit('/').next().expect("name").to_owned();
     let find = |email: &str| {
         let key = usergate_core::UserKey::Email(usergate_core::Email::parse(email).expect("email"));
         ports::in_place(|| ports::read(&store, |repo| Ok(repo.find(&key)?)))
@@ -244,16 +228,7 @@ fn reads_in_place_see_every_write_and_survive_a_dropped_connection() {
         find("first@example.com").expect("read").map(|u| u.id),
         Some(user.id)
     );
-    {
-        use diesel::prelude::*;
-        let admin = format!("{}/postgres", usergate_store::testdb::pg_admin_url());
-        let mut conn = diesel::PgConnection::establish(&admin).expect("admin connection");
-        diesel::sql_query(format!(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
-        ))
-        .execute(&mut conn)
-        .expect("terminate");
-    }
+    terminate_backends(&db);
     let second = insert(&store, "second@example.com").expect("a write after the kill");
     assert_eq!(
         find("second@example.com")

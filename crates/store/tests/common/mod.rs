@@ -75,3 +75,17 @@ macro_rules! both {
 }
 
 pub(crate) use both;
+
+/// Ends every PostgreSQL connection to the test's database (an administrator's
+/// `pg_terminate_backend`, a restarted server).
+pub fn terminate_backends(db: &TestDb) {
+    use diesel::prelude::*;
+    let name = db.url().rsplit('/').next().expect("database name");
+    let admin = format!("{}/postgres", usergate_store::testdb::pg_admin_url());
+    let mut conn = diesel::PgConnection::establish(&admin).expect("admin connection");
+    diesel::sql_query(format!(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+    ))
+    .execute(&mut conn)
+    .expect("terminate");
+}
