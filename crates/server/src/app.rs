@@ -26,7 +26,6 @@ use usergate_pages as pages;
 use usergate_store::{Store, StoreError};
 use usergate_web::TokenService;
 use usergate_web::tokens::{TokenSetupError, random_token};
-use utoipa_swagger_ui::{SwaggerUi, Url};
 
 use crate::config::ServeArgs;
 use crate::telemetry;
@@ -53,6 +52,9 @@ pub enum StartError {
     /// Binding the listener.
     #[error("cannot listen: {0}")]
     Io(#[from] std::io::Error),
+    /// Serializing the API documents for `/docs/`.
+    #[error("cannot build the API documents: {0}")]
+    Docs(#[from] serde_json::Error),
     /// Starting the thread that watches the database for credential changes.
     #[error("cannot start the database watcher: {0}")]
     Watch(std::io::Error),
@@ -244,6 +246,7 @@ pub async fn start(args: ServeArgs, signals: bool) -> Result<Running, StartError
     let domo_cors = cors.clone();
     let metrics_core = core.clone();
     let console_state = crate::console::state(&core, &tokens, &args);
+    let docs = crate::docs::Documents::build()?;
     let server = HttpServer::new(move || {
         App::new()
             // Around the whole router: a preflight is answered before any dialect asks for a
@@ -255,22 +258,7 @@ pub async fn start(args: ServeArgs, signals: bool) -> Result<Running, StartError
             .app_data(web::Data::new(health.clone()))
             .route("/healthz", web::get().to(healthz))
             .route("/readyz", web::get().to(readyz))
-            .service(SwaggerUi::new("/docs/{_:.*}").urls(vec![
-                (
-                    Url::new("email-keyed", "/docs/openapi/email-keyed.json"),
-                    email_keyed::openapi(),
-                ),
-                (
-                    Url::new("dreamfactory", "/docs/openapi/dreamfactory.json"),
-                    dreamfactory::openapi(),
-                ),
-                (Url::new("domo", "/docs/openapi/domo.json"), domo::openapi()),
-                (
-                    Url::new("generic", "/docs/openapi/generic.json"),
-                    generic::openapi(),
-                ),
-                (Url::new("scim", "/docs/openapi/scim.json"), scim::openapi()),
-            ]))
+            .configure(docs.clone().configure())
             .configure(generic::configure(generic_state.clone()))
             .configure(scim::configure(scim_state.clone()))
             .configure(pages::configure(pages::State { core: core.clone() }))

@@ -6,6 +6,7 @@ pub mod audit_log;
 pub mod commands;
 pub mod config;
 pub mod console;
+pub mod docs;
 pub mod metrics;
 pub mod telemetry;
 pub mod transfer;
