@@ -83,6 +83,8 @@ pub struct Running {
     server: tokio::task::JoinHandle<std::io::Result<()>>,
     /// The other listeners (Domo's, the metrics'), stopped with the main one.
     others: Vec<(ServerHandle, tokio::task::JoinHandle<std::io::Result<()>>)>,
+    /// The database watcher, ended after the listeners.
+    watcher: Option<usergate_store::watch::Watcher>,
 }
 
 impl Running {
@@ -94,6 +96,7 @@ impl Running {
         }
         self.handle.stop(true).await;
         let _ = self.server.await;
+        stop_watching(self.watcher).await;
     }
 
     /// Waits until the server stops (after a signal); the Domo listener stops with it.
@@ -106,7 +109,15 @@ impl Running {
             handle.stop(true).await;
             let _ = task.await;
         }
+        stop_watching(self.watcher).await;
         main
+    }
+}
+
+/// Ends the database watcher and waits for its thread (off the async workers).
+async fn stop_watching(watcher: Option<usergate_store::watch::Watcher>) {
+    if let Some(w) = watcher {
+        let _ = tokio::task::spawn_blocking(move || w.stop()).await;
     }
 }
 
@@ -193,6 +204,7 @@ pub async fn start(args: ServeArgs, signals: bool) -> Result<Running, StartError
         store,
         core,
         tokens,
+        watcher,
     } = prepared;
     crate::audit_log::spawn_pruning(Arc::new(core.clone()), args.audit_retention);
     crate::webhooks::spawn(
@@ -349,6 +361,7 @@ pub async fn start(args: ServeArgs, signals: bool) -> Result<Running, StartError
         handle,
         server: task,
         others,
+        watcher,
     })
 }
 
@@ -356,6 +369,7 @@ struct Prepared {
     store: Store,
     core: Core,
     tokens: Arc<TokenService>,
+    watcher: Option<usergate_store::watch::Watcher>,
 }
 
 /// The blocking part of start-up: migrations, pool, keys, first admin.
@@ -405,13 +419,16 @@ fn prepare(
     );
     bootstrap_admin(&core, args)?;
     // The cache of resolved credentials answers only while this watches the database.
-    if args.credential_cache {
-        store.watch(core.auth.cache()).map_err(StartError::Watch)?;
-    }
+    let watcher = if args.credential_cache {
+        Some(store.watch(core.auth.cache()).map_err(StartError::Watch)?)
+    } else {
+        None
+    };
     Ok(Prepared {
         store,
         core,
         tokens,
+        watcher,
     })
 }
 

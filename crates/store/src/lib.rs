@@ -127,7 +127,7 @@ impl Store {
 
     /// Starts the thread that empties `cache` when another process changes a credential, and
     /// lets it answer only while that thread is connected ([`watch`]).
-    pub fn watch(&self, cache: &Arc<usergate_core::AuthCache>) -> std::io::Result<()> {
+    pub fn watch(&self, cache: &Arc<usergate_core::AuthCache>) -> std::io::Result<watch::Watcher> {
         watch::spawn(self.backend.clone(), cache)
     }
 

@@ -21,6 +21,7 @@
 //! once, in core). The cache answers only while the watcher is connected: a lost connection
 //! disables it (every request reads the database) until the watcher is back.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
@@ -49,14 +50,34 @@ struct DataVersion {
     data_version: i64,
 }
 
+/// The running watcher. [`Watcher::stop`] ends it and waits for its thread, so that no
+/// statement of it is under way when the process exits (libpq's TLS state is torn down at exit,
+/// under any connection still in use on another thread: a crash). Dropped without `stop`, the
+/// thread ends on its own once the cache is gone.
+#[derive(Debug)]
+pub struct Watcher {
+    stopping: Arc<AtomicBool>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl Watcher {
+    /// Ends the watcher and waits for its thread (at most one poll and one statement).
+    pub fn stop(self) {
+        self.stopping.store(true, Ordering::Relaxed);
+        let _ = self.thread.join();
+    }
+}
+
 /// Starts the watcher thread. It holds the cache weakly and ends once the cache is dropped
-/// (the server that used it stopped).
-pub fn spawn(backend: Backend, cache: &Arc<AuthCache>) -> std::io::Result<()> {
+/// (the server that used it stopped), or when stopped.
+pub fn spawn(backend: Backend, cache: &Arc<AuthCache>) -> std::io::Result<Watcher> {
     let cache = Arc::downgrade(cache);
-    std::thread::Builder::new()
+    let stopping = Arc::new(AtomicBool::new(false));
+    let stop = stopping.clone();
+    let thread = std::thread::Builder::new()
         .name("usergate-watch".into())
         .spawn(move || {
-            while let Err(e) = watch(&backend, &cache) {
+            while let Err(e) = watch(&backend, &cache, &stop) {
                 let Some(cache) = cache.upgrade() else { return };
                 cache.disable();
                 tracing::warn!(
@@ -64,15 +85,20 @@ pub fn spawn(backend: Backend, cache: &Arc<AuthCache>) -> std::io::Result<()> {
                     "lost the database change feed; credentials are read from the database until it is back"
                 );
                 drop(cache);
-                std::thread::sleep(RETRY);
+                for _ in 0..RETRY.as_millis() / INTERVAL.as_millis() {
+                    if stop.load(Ordering::Relaxed) {
+                        return;
+                    }
+                    std::thread::sleep(INTERVAL);
+                }
             }
-        })
-        .map(drop)
+        })?;
+    Ok(Watcher { stopping, thread })
 }
 
 /// Watches until the connection fails (`Err`) or the cache is dropped (`Ok`); the cache
 /// answers meanwhile.
-fn watch(backend: &Backend, cache: &Weak<AuthCache>) -> Result<(), StoreError> {
+fn watch(backend: &Backend, cache: &Weak<AuthCache>, stop: &AtomicBool) -> Result<(), StoreError> {
     let mut conn = backend.connect()?;
     let mut seen = 0;
     let mut snapshot = String::new();
@@ -89,6 +115,9 @@ fn watch(backend: &Backend, cache: &Weak<AuthCache>) -> Result<(), StoreError> {
     }
     loop {
         std::thread::sleep(INTERVAL);
+        if stop.load(Ordering::Relaxed) {
+            return Ok(());
+        }
         // (credentials changed, data changed)
         let changed = match &mut conn {
             DbConnection::Pg(c) => {
