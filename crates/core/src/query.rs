@@ -50,7 +50,7 @@ pub enum Field {
 }
 
 /// The type of a field's values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     /// A 64-bit integer.
     Int,

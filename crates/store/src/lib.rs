@@ -3,8 +3,8 @@
 //! The backend is chosen from the database URL (`postgres://...` or an SQLite path). Both have
 //! their own migrations under `migrations/{postgres,sqlite}` (same names, SQL written for
 //! each), embedded in the binary. Every call is blocking: callers run them on blocking threads,
-//! except the point reads `UserStore::read_in_place` runs on an SQLite connection of the calling
-//! thread.
+//! except the point reads `UserStore::read_in_place` runs on a connection of the calling thread
+//! (always on SQLite; on PostgreSQL with `Store::pg_reads_in_place`).
 //!
 //! Architecture invariants:
 //! - the database itself keeps one live user per normalised email (a partial unique index);
@@ -58,12 +58,8 @@ pub struct Store {
 /// The next [`Store::id`].
 static STORES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
-fn next_id() -> u64 {
-    STORES.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-}
-
 thread_local! {
-    /// SQLite connections of this thread for reads in place, by store id: an async worker keeps
+    /// This thread's connections for reads in place, by store id: an async worker keeps
     /// one per database for the life of the thread, outside the pool, so that a point read
     /// never waits for a pooled connection that a write holds.
     static OWN: std::cell::RefCell<Vec<(u64, DbConnection)>> = const { std::cell::RefCell::new(Vec::new()) };
@@ -74,12 +70,16 @@ impl Store {
     pub fn open(url: &str, pool_size: Option<u32>) -> Result<Self, StoreError> {
         let backend = Backend::from_url(url)?;
         let pool = db::pool(&backend, pool_size, 1)?;
-        Ok(Store {
+        Ok(Store::over(pool, backend))
+    }
+
+    fn over(pool: Pool, backend: Backend) -> Self {
+        Store {
             pool,
             backend,
-            id: next_id(),
+            id: STORES.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             pg_in_place: false,
-        })
+        }
     }
 
     /// Lets point reads run on the calling thread (an HTTP worker) on PostgreSQL too, on a
@@ -107,12 +107,7 @@ impl Store {
     pub fn open_for_command(url: &str) -> Result<Self, StoreError> {
         let backend = Backend::from_url(url)?;
         let pool = db::pool(&backend, Some(2), 0)?;
-        Ok(Store {
-            pool,
-            backend,
-            id: next_id(),
-            pg_in_place: false,
-        })
+        Ok(Store::over(pool, backend))
     }
 
     /// Applies pending migrations; returns what was applied.
